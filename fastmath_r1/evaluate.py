@@ -1,0 +1,99 @@
+"""Evaluation: sample every benchmark problem k times at the largest budget, then score each budget.
+
+Raw completions are saved (one row per sample) so that every table and figure is computed from them
+without generating again.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+from transformers import AutoTokenizer
+
+from fastmath_r1.data import prompt_messages
+from fastmath_r1.generation import Backend, Completion, Sampling, truncate
+from fastmath_r1.grading import is_correct, parse_answer
+from fastmath_r1.metrics import summarize
+
+
+def prompt_token_ids(tokenizer, problems: list[str], system: str, user_template: str) -> list[list[int]]:
+    return [
+        list(tokenizer.apply_chat_template(prompt_messages(p, system, user_template), add_generation_prompt=True, tokenize=True, return_dict=True)["input_ids"])
+        for p in problems
+    ]
+
+
+def generate_completions(backend: Backend, tokenizer, benchmark: pd.DataFrame, prompts: dict, sampling: Sampling) -> pd.DataFrame:
+    ids = prompt_token_ids(tokenizer, benchmark["problem"].tolist(), prompts["system"], prompts["user"])
+    completions = backend.generate(ids, sampling)
+    return completions_frame(completions, benchmark)
+
+
+def completions_frame(completions: list[Completion], benchmark: pd.DataFrame) -> pd.DataFrame:
+    problem_ids = benchmark["problem_id"].tolist()
+    return (
+        pd.DataFrame(
+            {
+                "problem_id": [problem_ids[c.prompt_index] for c in completions],
+                "sample_index": [c.sample_index for c in completions],
+                "text": [c.text for c in completions],
+                "token_ids": [list(c.token_ids) for c in completions],
+                "n_tokens": [c.n_tokens for c in completions],
+                "finish_reason": [c.finish_reason for c in completions],
+            }
+        )
+        .sort_values(["problem_id", "sample_index"])
+        .reset_index(drop=True)
+    )
+
+
+def graded_at_budget(
+    completions: pd.DataFrame, gold: dict[str, str], budget: int, tokenizer, modulo: int | None = None
+) -> pd.DataFrame:
+    """One row per sample as if generated with `max_tokens=budget`: answer, correctness, tokens."""
+    rows = []
+    for r in completions.itertuples(index=False):
+        c = truncate(Completion(0, r.sample_index, r.text, tuple(r.token_ids), r.finish_reason), budget, tokenizer)
+        rows.append(
+            {
+                "problem_id": r.problem_id,
+                "sample_index": r.sample_index,
+                "answer": parse_answer(c.text, modulo),
+                "correct": is_correct(c.text, gold[r.problem_id], modulo),
+                "n_tokens": c.n_tokens,
+                "finish_reason": c.finish_reason,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def score(
+    completions: pd.DataFrame,
+    benchmark: pd.DataFrame,
+    budgets: list[int],
+    tokenizer,
+    pass_ks: list[int],
+    n_resamples: int,
+    seed: int,
+    modulo: int | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Metrics per budget (one row each) and the per-sample grades at every budget."""
+    gold = dict(zip(benchmark["problem_id"], benchmark["answer"].astype(str)))
+    metrics, grades = [], []
+    for budget in sorted(budgets):
+        graded = graded_at_budget(completions, gold, budget, tokenizer, modulo)
+        metrics.append({"budget": budget, **summarize(graded, pass_ks, n_resamples, seed)})
+        grades.append(graded.assign(budget=budget))
+    return pd.DataFrame(metrics), pd.concat(grades, ignore_index=True)
+
+
+def sampling_from_config(eval_config: dict) -> Sampling:
+    """Sampling at the largest budget; the smaller budgets are scored from truncations."""
+    return Sampling(
+        n=eval_config["samples"],
+        max_tokens=max(eval_config["budgets"]),
+        temperature=eval_config["temperature"],
+        top_p=eval_config["top_p"],
+        min_p=eval_config["min_p"],
+        seed=eval_config["seed"],
+        stop_at_think_end=eval_config["stop_at_think_end"],
+    )

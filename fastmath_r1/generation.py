@@ -1,0 +1,176 @@
+"""Generation backends for evaluation: transformers (CPU or GPU) and vLLM (GPU, at scale).
+
+Both take chat-templated prompt token ids and return the same records, so everything downstream
+(grading, budgets, tables) is shared. Each prompt is sampled `n` times at the largest budget; smaller
+budgets are scored later by truncating these samples (`truncate`), which equals generating with the
+smaller limit under the same sampling stream (tests/test_generation.py shows it).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from typing import Protocol
+
+import torch
+
+log = logging.getLogger(__name__)
+
+THINK_END = "</think>"
+
+
+@dataclass(frozen=True)
+class Sampling:
+    n: int
+    max_tokens: int
+    temperature: float
+    top_p: float
+    min_p: float
+    seed: int
+    stop_at_think_end: bool
+
+
+@dataclass(frozen=True)
+class Completion:
+    prompt_index: int
+    sample_index: int
+    text: str
+    token_ids: tuple[int, ...]
+    finish_reason: str  # "stop" (EOS or a stop string) or "length" (the budget ran out)
+
+    @property
+    def n_tokens(self) -> int:
+        return len(self.token_ids)
+
+
+class Backend(Protocol):
+    def generate(self, prompts: list[list[int]], sampling: Sampling) -> list[Completion]: ...
+
+
+def truncate(completion: Completion, budget: int, tokenizer) -> Completion:
+    """The completion as it would have been generated with `max_tokens=budget`."""
+    if completion.n_tokens <= budget:
+        return completion
+    ids = completion.token_ids[:budget]
+    return Completion(
+        completion.prompt_index,
+        completion.sample_index,
+        tokenizer.decode(list(ids), skip_special_tokens=True),
+        ids,
+        "length",
+    )
+
+
+class TransformersBackend:
+    """Batched sampling with `model.generate`; each batch is seeded from `seed` and its position, so a
+    rerun with the same batch size draws the same samples."""
+
+    def __init__(self, model_dir: str, batch_size: int, device: str | None = None, dtype: str = "float32"):
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+
+        self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+        self.tokenizer = AutoTokenizer.from_pretrained(model_dir)
+        self.model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=getattr(torch, dtype)).to(self.device)
+        self.model.eval()
+        self.batch_size = batch_size
+
+    def generate(self, prompts: list[list[int]], sampling: Sampling) -> list[Completion]:
+        jobs = [(s, p) for s in range(sampling.n) for p in range(len(prompts))]
+        out: list[Completion] = []
+        start = time.time()
+        for b in range(0, len(jobs), self.batch_size):
+            batch = jobs[b : b + self.batch_size]
+            out += self._generate_batch(prompts, batch, sampling, seed=sampling.seed + b // self.batch_size)
+            log.info("generated %d/%d samples (%.0f s)", len(out), len(jobs), time.time() - start)
+        return out
+
+    def _generate_batch(self, prompts, batch, sampling: Sampling, seed: int) -> list[Completion]:
+        pad = self.tokenizer.pad_token_id
+        eos = self.tokenizer.eos_token_id
+        width = max(len(prompts[p]) for _, p in batch)
+        input_ids = torch.tensor([[pad] * (width - len(prompts[p])) + prompts[p] for _, p in batch])
+        attention_mask = torch.tensor([[0] * (width - len(prompts[p])) + [1] * len(prompts[p]) for _, p in batch])
+        torch.manual_seed(seed)
+        with torch.no_grad():
+            generated = self.model.generate(
+                input_ids=input_ids.to(self.device),
+                attention_mask=attention_mask.to(self.device),
+                do_sample=True,
+                temperature=sampling.temperature,
+                top_p=sampling.top_p,
+                min_p=sampling.min_p,
+                top_k=None,
+                max_new_tokens=sampling.max_tokens,
+                stop_strings=[THINK_END] if sampling.stop_at_think_end else None,
+                tokenizer=self.tokenizer,
+                pad_token_id=pad,
+                eos_token_id=eos,
+            )[:, width:].tolist()
+        completions = []
+        for (sample, prompt), ids in zip(batch, generated):
+            if eos in ids:
+                ids, reason = ids[: ids.index(eos) + 1], "stop"
+            else:
+                while ids and ids[-1] == pad:
+                    ids.pop()
+                reason = "length" if len(ids) == sampling.max_tokens else "stop"
+            text = self.tokenizer.decode(ids, skip_special_tokens=True)
+            if sampling.stop_at_think_end and text.endswith(THINK_END):
+                reason = "stop"
+            completions.append(Completion(prompt, sample, text, tuple(ids), reason))
+        return completions
+
+
+class VLLMBackend:
+    """vLLM's offline engine; it needs a CUDA GPU and the `vllm` package (not installed on CPU machines)."""
+
+    def __init__(self, model_dir: str, tensor_parallel_size: int, max_model_len: int, gpu_memory_utilization: float, dtype: str):
+        from vllm import LLM
+
+        self.llm = LLM(
+            model=model_dir,
+            tensor_parallel_size=tensor_parallel_size,
+            max_model_len=max_model_len,
+            gpu_memory_utilization=gpu_memory_utilization,
+            dtype=dtype,
+        )
+
+    def generate(self, prompts: list[list[int]], sampling: Sampling) -> list[Completion]:
+        from vllm import SamplingParams
+
+        params = SamplingParams(**vllm_sampling_kwargs(sampling))
+        outputs = self.llm.generate([{"prompt_token_ids": p} for p in prompts], params)
+        return [
+            Completion(i, j, o.text, tuple(o.token_ids), "length" if o.finish_reason == "length" else "stop")
+            for i, request in enumerate(outputs)
+            for j, o in enumerate(request.outputs)
+        ]
+
+
+def vllm_sampling_kwargs(sampling: Sampling) -> dict:
+    """SamplingParams arguments; the stop string is kept in the text, as the transformers backend keeps it."""
+    return {
+        "n": sampling.n,
+        "max_tokens": sampling.max_tokens,
+        "temperature": sampling.temperature,
+        "top_p": sampling.top_p,
+        "min_p": sampling.min_p,
+        "seed": sampling.seed,
+        "stop": [THINK_END] if sampling.stop_at_think_end else None,
+        "include_stop_str_in_output": True,
+    }
+
+
+def make_backend(name: str, model_dir: str, options: dict) -> Backend:
+    if name == "transformers":
+        return TransformersBackend(model_dir, options["batch_size"], dtype=options["dtype"])
+    if name == "vllm":
+        return VLLMBackend(
+            model_dir,
+            options["tensor_parallel_size"],
+            options["max_model_len"],
+            options["gpu_memory_utilization"],
+            options["dtype"],
+        )
+    raise ValueError(f"unknown generation backend {name!r} (expected 'transformers' or 'vllm')")

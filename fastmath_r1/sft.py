@@ -1,0 +1,56 @@
+"""Supervised fine-tuning with TRL's SFTTrainer: the stand-in original model and stage 1 of the recipe.
+
+Full-parameter training on prompt-completion conversations, so the loss covers the completion only.
+Every hyperparameter comes from the config's trainer section; this module adds only what depends on
+the run (epochs, paths, device) and the per-step CSV log.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+from datasets import Dataset
+from transformers import AutoModelForCausalLM, AutoTokenizer
+from trl import SFTConfig, SFTTrainer
+
+from fastmath_r1.training import StepCSVLogger, device_args, last_checkpoint, step_records, write_step_csv
+
+
+def train_sft(
+    model_dir: str,
+    train: pd.DataFrame,
+    out_dir: Path,
+    checkpoint_dir: Path,
+    log_csv: Path,
+    epochs: float,
+    trainer_args: dict,
+) -> None:
+    """Train `model_dir` on `train` (columns `prompt`, `completion`) and save the result to `out_dir`."""
+    args = dict(trainer_args)
+    bf16 = args.pop("bf16", False)
+    config = SFTConfig(
+        output_dir=str(checkpoint_dir),
+        num_train_epochs=epochs,
+        completion_only_loss=True,
+        save_strategy="epoch",
+        save_total_limit=1,
+        logging_steps=1,
+        report_to="none",
+        **device_args(bf16),
+        **args,
+    )
+    tokenizer = AutoTokenizer.from_pretrained(model_dir)
+    trainer = SFTTrainer(
+        model=AutoModelForCausalLM.from_pretrained(model_dir),
+        args=config,
+        train_dataset=Dataset.from_pandas(train, preserve_index=False),
+        processing_class=tokenizer,
+        callbacks=[StepCSVLogger(log_csv)],
+    )
+    trainer.train(resume_from_checkpoint=last_checkpoint(checkpoint_dir))
+    write_step_csv(step_records(trainer.state.log_history), log_csv)
+    trainer.save_model(str(out_dir))
+    tokenizer.save_pretrained(out_dir)
+    shutil.rmtree(checkpoint_dir, ignore_errors=True)

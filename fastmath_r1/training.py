@@ -1,0 +1,52 @@
+"""What the SFT and GRPO stages share: device choice, resumable checkpoints and per-step CSV logs."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import torch
+from transformers import TrainerCallback
+
+# Keys TRL puts in the last log record only (a run summary, not a step).
+SUMMARY_KEYS = {"train_runtime", "train_samples_per_second", "train_steps_per_second", "train_loss"}
+
+
+def device_args(bf16: bool) -> dict:
+    """TRL turns bf16 and gradient checkpointing on by default; on a CPU-only machine bf16 fails and
+    checkpointing only costs time, so a run without CUDA must say so explicitly."""
+    if torch.cuda.is_available():
+        return {"use_cpu": False, "bf16": bf16}
+    if bf16:
+        raise ValueError("bf16: true needs a CUDA GPU; set bf16: false in the trainer section for a CPU run")
+    return {"use_cpu": True, "bf16": False}
+
+
+def last_checkpoint(checkpoint_dir: Path) -> str | None:
+    """The newest complete `checkpoint-N` folder, so a rerun continues where an interrupted one stopped."""
+    done = [p for p in checkpoint_dir.glob("checkpoint-*") if (p / "trainer_state.json").exists()]
+    return str(max(done, key=lambda p: int(p.name.split("-")[1]))) if done else None
+
+
+def step_records(log_history: list[dict]) -> list[dict]:
+    return [r for r in log_history if "step" in r and not SUMMARY_KEYS & r.keys()]
+
+
+def write_step_csv(records: list[dict], path: Path) -> None:
+    columns = ["step", "epoch"] + sorted({k for r in records for k in r} - {"step", "epoch"})
+    with open(path, "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=columns)
+        writer.writeheader()
+        writer.writerows(records)
+
+
+class StepCSVLogger(TrainerCallback):
+    """Rewrites the step log after every logging step: progress is visible while a run goes, and the
+    file never holds steps that a resumed run has replayed."""
+
+    def __init__(self, path: Path):
+        self.path = path
+
+    def on_log(self, args, state, control, logs=None, **kwargs):
+        if state.is_world_process_zero:
+            write_step_csv(step_records(state.log_history), self.path)

@@ -1,0 +1,195 @@
+"""The miniature's math world: generated competition-style problems and an R1-like teacher.
+
+A problem is a chain of arithmetic steps on named quantities; its level is the number of steps, so a
+harder problem needs more reasoning. Every answer is an integer in 0..999, as in AIME and AIMO-2.
+
+The teacher writes traces shaped like DeepSeek-R1's: the steps inside `<think>...</think>`, a varying
+number of redundant re-checks, the answer in `\\boxed{}` before `</think>`, then a short final
+statement. Several traces per problem (some with an arithmetic slip) give rows shaped like
+OpenR1-Math-220k (`problem`, `answer`, `generations`, `correctness_math_verify`), so the paper's
+dataset construction applies to them unchanged.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+VARIABLES = "abcdefghjkmnpqrstuvwxyz"
+ANSWER_RANGE = 1000
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str
+    source: str  # the quantity this step starts from
+    op: str  # "+", "-" or "*"
+    operand: int
+
+
+@dataclass(frozen=True)
+class Problem:
+    start: int
+    steps: tuple[Step, ...]
+
+    @property
+    def level(self) -> int:
+        return len(self.steps)
+
+    @property
+    def target(self) -> str:
+        return self.steps[-1].name
+
+    def text(self) -> str:
+        lines = [f"a={self.start}."] + [f"{s.name}={s.source}{s.op}{s.operand}." for s in self.steps]
+        return " ".join(lines) + f" Find {self.target}."
+
+    def values(self) -> dict[str, int]:
+        values = {"a": self.start}
+        for s in self.steps:
+            values[s.name] = apply(values[s.source], s.op, s.operand)
+        return values
+
+    @property
+    def answer(self) -> int:
+        return self.values()[self.target]
+
+
+def apply(x: int, op: str, operand: int) -> int:
+    return {"+": x + operand, "-": x - operand, "*": x * operand}[op]
+
+
+def make_problem(
+    rng: random.Random, level: int, max_start: int, max_value: int, max_operand: int, max_multiplier: int
+) -> Problem:
+    """A chain of `level` steps whose every intermediate value stays in 0..max_value (at most 999).
+
+    Each step reads the previous quantity or, now and then, an earlier one, so that the model must
+    track which value a step refers to instead of always continuing from the last line.
+    """
+    start = rng.randint(1, max_start)
+    values = {"a": start}
+    names = list(VARIABLES[: level + 1])
+    steps = []
+    for name in names[1:]:
+        source = names[len(steps)] if rng.random() < 0.75 else rng.choice(names[: len(steps) + 1])
+        x = values[source]
+        choices = []
+        if x < max_value:
+            choices.append(("+", rng.randint(1, min(max_operand, max_value - x))))
+        if x >= 1:
+            choices.append(("-", rng.randint(1, min(max_operand, x))))
+        if max_multiplier >= 2 and 2 * x <= max_value:
+            choices.append(("*", rng.randint(2, min(max_multiplier, max_value // max(x, 1)))))
+        op, operand = rng.choice(choices)
+        steps.append(Step(name, source, op, operand))
+        values[name] = apply(x, op, operand)
+    return Problem(start, tuple(steps))
+
+
+def teacher_trace(problem: Problem, rng: random.Random, n_rechecks: int, slip_step: int | None) -> tuple[str, int]:
+    """One R1-like trace and the answer it boxes.
+
+    `slip_step` (an index into the steps) makes the teacher miscompute that step and carry the wrong
+    value on, which is how a wrong trace in the OpenR1 data looks: confident and consistent.
+    """
+    values = {"a": problem.start}
+    lines = ["<think>"]
+    step_lines = []
+    for i, s in enumerate(problem.steps):
+        x = values[s.source]
+        y = apply(x, s.op, s.operand)
+        if i == slip_step:
+            y = (y + rng.choice([-10, -2, -1, 1, 2, 10])) % ANSWER_RANGE
+        values[s.name] = y
+        step_lines.append(f"{s.name}={s.source}{s.op}{s.operand}={x}{s.op}{s.operand}={y}")
+    lines += step_lines
+    # R1 re-reads its own work rather than redoing it: a re-check repeats a step line verbatim.
+    lines += [f"Wait, {rng.choice(step_lines)}. Yes." for _ in range(n_rechecks)]
+    answer = values[problem.target]
+    lines.append(f"So {problem.target}=\\boxed{{{answer}}}.")
+    lines.append("</think>")
+    lines.append(f"Answer: \\boxed{{{answer}}}")
+    return "\n".join(lines), answer
+
+
+def world_rows(
+    id_prefix: str,
+    seed: int,
+    n_problems: int,
+    levels: list[int],
+    max_start: int,
+    max_value: int,
+    max_operand: int,
+    max_multiplier: int,
+    traces_per_problem: int,
+    max_verbosity: int,
+    recheck_spread: int,
+    slip_rate_per_step: float,
+    exclude: set[str] = frozenset(),
+) -> list[dict]:
+    """`n_problems` distinct problems spread evenly over `levels`, each with several teacher traces.
+
+    Problems whose text is in `exclude` are skipped, so held-out sets never share a problem with a
+    training set. Each problem draws a verbosity (how many re-checks the teacher habitually makes on
+    it, uniform in 0..max_verbosity, not predictable from the text), and each trace adds 0..recheck_spread
+    more: the traces of one problem differ in length, so "shortest correct" is a real choice, yet even
+    the shortest keeps redundant re-checks, as R1's shortest traces do.
+    """
+    rng = random.Random(seed)
+    seen = set(exclude)
+    rows = []
+    while len(rows) < n_problems:
+        level = levels[len(rows) % len(levels)]
+        problem = make_problem(rng, level, max_start, max_value, max_operand, max_multiplier)
+        text = problem.text()
+        if text in seen:
+            continue
+        seen.add(text)
+        verbosity = rng.randint(0, max_verbosity)
+        generations, correctness = [], []
+        for _ in range(traces_per_problem):
+            slips = [i for i in range(level) if rng.random() < slip_rate_per_step]
+            n_rechecks = verbosity + rng.randint(0, recheck_spread)
+            trace, boxed = teacher_trace(problem, rng, n_rechecks, slips[0] if slips else None)
+            generations.append(trace)
+            correctness.append(boxed == problem.answer)
+        rows.append(
+            {
+                "problem_id": f"{id_prefix}-{len(rows):05d}",
+                "problem": text,
+                "answer": str(problem.answer),
+                "level": level,
+                "generations": generations,
+                "correctness_math_verify": correctness,
+            }
+        )
+    return rows
+
+
+def write_world(spec: dict, benchmarks: dict[str, dict], out_dir: Path) -> None:
+    """The miniature's raw data, each set excluding the problems of the sets before it.
+
+    - corpus.parquet: all levels, OpenR1-shaped; what the stand-in original model learned from;
+    - sft_pool.parquet: hard levels, OpenR1-shaped; the stage-1 set is selected from it;
+    - grpo_prompts.parquet: hard levels, problem and answer only (stage 2 samples its own traces);
+    - benchmarks/<name>.parquet: hard levels, problem and answer; held out from all of the above.
+    """
+    world = {k: spec[k] for k in ("max_start", "max_value", "max_operand", "max_multiplier", "traces_per_problem",
+                                    "max_verbosity", "recheck_spread", "slip_rate_per_step")}
+    seen: set[str] = set()
+    sets = [
+        ("corpus", spec["seed"], spec["corpus_problems"], spec["levels"]),
+        ("sft_pool", spec["seed"] + 1, spec["sft_pool_problems"], spec["hard_levels"]),
+        ("grpo_prompts", spec["seed"] + 2, spec["grpo_problems"], spec["hard_levels"]),
+    ] + [(f"benchmarks/{name}", b["seed"], spec["heldout_problems"], spec["hard_levels"]) for name, b in benchmarks.items()]
+    (out_dir / "benchmarks").mkdir(parents=True, exist_ok=True)
+    for name, seed, n, levels in sets:
+        frame = pd.DataFrame(world_rows(name.split("/")[-1], seed, n, levels, exclude=seen, **world))
+        seen |= set(frame["problem"])
+        if name not in ("corpus", "sft_pool"):
+            frame = frame[["problem_id", "problem", "answer", "level"]]
+        frame.to_parquet(out_dir / f"{name}.parquet", index=False)
