@@ -15,6 +15,9 @@ from transformers import PreTrainedTokenizerFast
 
 EOS = "<|end|>"
 PAD = "<|pad|>"
+# AutoTokenizer loads a directory holding a Qwen2 config as Qwen2Tokenizer, which adds this unknown
+# token when it is missing and so grows the vocabulary past the model's embedding.
+UNK = "<|endoftext|>"
 ROLE_TOKENS = ["<|system|>", "<|user|>", "<|assistant|>"]
 # Reasoning markers are ordinary tokens, not special ones: generation decodes with
 # skip_special_tokens=True, which would otherwise strip them and fail every format check.
@@ -37,7 +40,7 @@ def train_tokenizer(texts: Iterable[str], vocab_size: int) -> PreTrainedTokenize
     tokenizer.decoder = decoders.ByteLevel()
     trainer = trainers.BpeTrainer(
         vocab_size=vocab_size,
-        special_tokens=[EOS, PAD, *ROLE_TOKENS],
+        special_tokens=[EOS, PAD, UNK, *ROLE_TOKENS],
         initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
         show_progress=False,
     )
@@ -47,6 +50,7 @@ def train_tokenizer(texts: Iterable[str], vocab_size: int) -> PreTrainedTokenize
         tokenizer_object=tokenizer,
         eos_token=EOS,
         pad_token=PAD,
+        unk_token=UNK,
         additional_special_tokens=ROLE_TOKENS,
         chat_template=CHAT_TEMPLATE,
         padding_side="left",

@@ -63,19 +63,25 @@ def apply(x: int, op: str, operand: int) -> int:
 
 
 def make_problem(
-    rng: random.Random, level: int, max_start: int, max_value: int, max_operand: int, max_multiplier: int
+    rng: random.Random,
+    level: int,
+    max_start: int,
+    max_value: int,
+    max_operand: int,
+    max_multiplier: int,
+    reuse_rate: float,
 ) -> Problem:
     """A chain of `level` steps whose every intermediate value stays in 0..max_value (at most 999).
 
-    Each step reads the previous quantity or, now and then, an earlier one, so that the model must
-    track which value a step refers to instead of always continuing from the last line.
+    Each step reads the previous quantity or, with probability `reuse_rate`, an earlier one, which
+    makes the model look further back for a value (harder for a small model).
     """
     start = rng.randint(1, max_start)
     values = {"a": start}
     names = list(VARIABLES[: level + 1])
     steps = []
     for name in names[1:]:
-        source = names[len(steps)] if rng.random() < 0.75 else rng.choice(names[: len(steps) + 1])
+        source = rng.choice(names[: len(steps) + 1]) if rng.random() < reuse_rate else names[len(steps)]
         x = values[source]
         choices = []
         if x < max_value:
@@ -125,6 +131,7 @@ def world_rows(
     max_value: int,
     max_operand: int,
     max_multiplier: int,
+    reuse_rate: float,
     traces_per_problem: int,
     max_verbosity: int,
     recheck_spread: int,
@@ -144,7 +151,7 @@ def world_rows(
     rows = []
     while len(rows) < n_problems:
         level = levels[len(rows) % len(levels)]
-        problem = make_problem(rng, level, max_start, max_value, max_operand, max_multiplier)
+        problem = make_problem(rng, level, max_start, max_value, max_operand, max_multiplier, reuse_rate)
         text = problem.text()
         if text in seen:
             continue
@@ -178,7 +185,8 @@ def write_world(spec: dict, benchmarks: dict[str, dict], out_dir: Path) -> None:
     - grpo_prompts.parquet: hard levels, problem and answer only (stage 2 samples its own traces);
     - benchmarks/<name>.parquet: hard levels, problem and answer; held out from all of the above.
     """
-    world = {k: spec[k] for k in ("max_start", "max_value", "max_operand", "max_multiplier", "traces_per_problem",
+    world = {k: spec[k] for k in ("max_start", "max_value", "max_operand", "max_multiplier", "reuse_rate",
+                                    "traces_per_problem",
                                     "max_verbosity", "recheck_spread", "slip_rate_per_step")}
     seen: set[str] = set()
     sets = [

@@ -17,7 +17,7 @@ rule world:
         "../../envs/data.yaml"
     shell:
         "fastmath-r1 world --spec {params.spec:q} --benchmarks {params.benchmarks:q} "
-        "--out-dir {params.out_dir} 2> {log}"
+        "--out-dir {params.out_dir} > {log} 2>&1"
 
 
 rule original_set:
@@ -36,7 +36,7 @@ rule original_set:
         "../../envs/data.yaml"
     shell:
         "fastmath-r1 build-set --pool {input} --selection {params.selection:q} --keep all-correct "
-        "--out {output} 2> {log}"
+        "--out {output} > {log} 2>&1"
 
 
 rule sft_set:
@@ -55,7 +55,7 @@ rule sft_set:
         "../../envs/data.yaml"
     shell:
         "fastmath-r1 build-set --pool {input} --selection {params.selection:q} --keep shortest-correct "
-        "--out {output} 2> {log}"
+        "--out {output} > {log} 2>&1"
 
 
 rule data_card:
@@ -81,4 +81,4 @@ rule data_card:
     conda:
         "../../envs/data.yaml"
     shell:
-        "fastmath-r1 data-card --table {params.tables} --out {output} 2> {log}"
+        "fastmath-r1 data-card --table {params.tables} --out {output} > {log} 2>&1"

@@ -17,7 +17,7 @@ rule generate:
         "../../envs/eval.yaml"
     shell:
         "fastmath-r1 generate --model {input.model} --benchmark {input.benchmark} --prompts {params.prompts:q} "
-        "--eval {params.eval:q} --out {output} --threads {threads} 2> {log}"
+        "--eval {params.eval:q} --out {output} --threads {threads} > {log} 2>&1"
 
 
 rule score:
@@ -39,4 +39,4 @@ rule score:
     shell:
         "fastmath-r1 score --model {input.model} --model-name {wildcards.model} --benchmark {input.benchmark} "
         "--benchmark-name {wildcards.benchmark} --completions {input.completions} --eval {params.eval:q} "
-        "--out {output} 2> {log}"
+        "--out {output} > {log} 2>&1"

@@ -17,7 +17,7 @@ rule init_model:
         "../../envs/sft.yaml"
     shell:
         "fastmath-r1 init-model --corpus {input} --prompts {params.prompts:q} --vocab-size {params.vocab_size} "
-        "--architecture {params.architecture:q} --seed {params.seed} --out {output} 2> {log}"
+        "--architecture {params.architecture:q} --seed {params.seed} --out {output} > {log} 2>&1"
 
 
 rule original:
@@ -43,7 +43,7 @@ rule original:
     shell:
         "fastmath-r1 sft --model {input.model} --data {input.data} --prompts {params.prompts:q} "
         "--trainer {params.trainer:q} --epochs {params.epochs} --out {output.model} --log-csv {output.curve} "
-        "--checkpoint-dir {params.checkpoints} --threads {threads} 2> {log}"
+        "--checkpoint-dir {params.checkpoints} --threads {threads} > {log} 2>&1"
 
 
 rule sft:
@@ -68,4 +68,4 @@ rule sft:
     shell:
         "fastmath-r1 sft --model {input.model} --data {input.data} --prompts {params.prompts:q} "
         "--trainer {params.trainer:q} --epochs {wildcards.epochs} --out {output.model} --log-csv {output.curve} "
-        "--checkpoint-dir {params.checkpoints} --threads {threads} 2> {log}"
+        "--checkpoint-dir {params.checkpoints} --threads {threads} > {log} 2>&1"

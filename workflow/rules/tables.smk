@@ -17,4 +17,4 @@ rule sft_epochs:
         "../../envs/report.yaml"
     shell:
         "fastmath-r1 sft-epochs --metrics {input} --budget {params.budget} --title {params.title:q} "
-        "--out-csv {output.csv} --out-md {output.md} --out-png {output.png} 2> {log}"
+        "--out-csv {output.csv} --out-md {output.md} --out-png {output.png} > {log} 2>&1"
