@@ -47,9 +47,9 @@ def shortest_correct_generation(df: pd.DataFrame) -> pd.DataFrame:
     merges several sources.
     """
     pooled: dict[str, dict] = {}
-    for row in df.itertuples(index=False):
-        entry = pooled.setdefault(row.problem, {"row": row._asdict(), "correct": []})
-        entry["correct"] += [g for g, ok in zip(row.generations, row.correctness_math_verify) if ok]
+    for row in df.to_dict("records"):
+        entry = pooled.setdefault(row["problem"], {"row": row, "correct": []})
+        entry["correct"] += [g for g, ok in zip(row["generations"], row["correctness_math_verify"]) if ok]
     out = []
     for entry in pooled.values():
         if entry["correct"]:
@@ -112,9 +112,9 @@ def data_card(tables: dict[str, pd.DataFrame]) -> str:
     for name, t in tables.items():
         levels = ", ".join(f"{k}: {v}" for k, v in sorted(t["level"].value_counts().items())) if "level" in t else "-"
         if "generations" in t:
-            traces = t["generations"].explode()
+            traces = t["generations"].explode().dropna()
             per_row = f"{t['generations'].map(len).mean():.1f}"
-            correct = f"{t['correctness_math_verify'].explode().astype(bool).mean():.1%}"
+            correct = f"{t['correctness_math_verify'].explode().dropna().astype(bool).mean():.1%}"
         elif "generation" in t:
             traces, per_row, correct = t["generation"], "1", "100%"
         else:

@@ -76,7 +76,7 @@ def make_problem(
     Each step reads the previous quantity or, with probability `reuse_rate`, an earlier one, which
     makes the model look further back for a value (harder for a small model).
     """
-    start = rng.randint(1, max_start)
+    start = rng.randint(1, min(max_start, max_value))
     values = {"a": start}
     names = list(VARIABLES[: level + 1])
     steps = []
@@ -88,8 +88,8 @@ def make_problem(
             choices.append(("+", rng.randint(1, min(max_operand, max_value - x))))
         if x >= 1:
             choices.append(("-", rng.randint(1, min(max_operand, x))))
-        if max_multiplier >= 2 and 2 * x <= max_value:
-            choices.append(("*", rng.randint(2, min(max_multiplier, max_value // max(x, 1)))))
+        if max_multiplier >= 2 and 1 <= x <= max_value // 2:
+            choices.append(("*", rng.randint(2, min(max_multiplier, max_value // x))))
         op, operand = rng.choice(choices)
         steps.append(Step(name, source, op, operand))
         values[name] = apply(x, op, operand)
@@ -149,7 +149,14 @@ def world_rows(
     rng = random.Random(seed)
     seen = set(exclude)
     rows = []
+    attempts = 0
     while len(rows) < n_problems:
+        attempts += 1
+        if attempts > 100 * n_problems:
+            raise ValueError(
+                f"only {len(rows)} of {n_problems} distinct problems found at levels {levels}: "
+                "the world is too small (raise max_start, max_value or max_operand, or ask for fewer problems)"
+            )
         level = levels[len(rows) % len(levels)]
         problem = make_problem(rng, level, max_start, max_value, max_operand, max_multiplier, reuse_rate)
         text = problem.text()

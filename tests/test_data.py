@@ -264,11 +264,6 @@ def test_data_card_has_one_row_per_table_with_counts():
     assert bench[5:] == ["-", "-", "-"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="data.py data_card: explode() turns a row with no traces into NaN and astype(bool) counts it as a "
-    "correct trace (1 of 2 real traces correct is reported as 66.7%)",
-)
 def test_data_card_counts_correct_traces_with_a_traceless_row():
     frame = openr1([("e1", "p", "1", 1, ["a", "bb"], [T, F]), ("e2", "q", "2", 1, [], [])])
     assert card_rows(data_card({"pool": frame}))["pool"][7] == "50.0%"

@@ -26,11 +26,15 @@ SET_KEYS = {"seed", "levels", "hard_levels", "corpus_problems", "sft_pool_proble
 # world_rows's own per-call arguments, which the config does not carry.
 CALL_ARGS = {"id_prefix", "seed", "n_problems", "levels", "exclude"}
 LEVELS = CONFIG["world"]["levels"]
+SMALL = {"corpus_problems": 60, "sft_pool_problems": 30, "grpo_problems": 20, "heldout_problems": 15}
+BENCHMARKS = CONFIG["eval"]["benchmarks"]
+def world_spec() -> dict:
+    return copy.deepcopy(CONFIG["world"])
 
 
 def world_kwargs(**overrides) -> dict:
     """world_rows keyword arguments from the default config, with some of them overridden."""
-    kwargs = {k: v for k, v in CONFIG["world"].items() if k not in SET_KEYS}
+    kwargs = {k: v for k, v in world_spec().items() if k not in SET_KEYS}
     unknown = set(overrides) - set(kwargs)
     assert not unknown, f"test overrides world parameters the config does not have: {sorted(unknown)}"
     return {**kwargs, **overrides}
@@ -73,7 +77,14 @@ def test_config_world_section_provides_every_world_rows_parameter():
     """write_world(config["world"], ...) must be able to call world_rows: the config's world section
     (less the set-level keys) names exactly world_rows's parameters."""
     parameters = set(inspect.signature(world_rows).parameters) - CALL_ARGS
-    assert set(world_kwargs()) == parameters
+    assert set(CONFIG["world"]) - SET_KEYS == parameters
+
+
+def test_write_world_accepts_the_default_config_world_section(tmp_path):
+    spec = copy.deepcopy(CONFIG["world"])
+    spec.update(SMALL)
+    write_world(spec, BENCHMARKS, tmp_path)
+    assert (tmp_path / "corpus.parquet").exists()
 
 
 # --- determinism ---------------------------------------------------------------------------------
@@ -142,25 +153,19 @@ def test_intermediate_values_stay_within_max_value():
             assert 0 <= x <= max_value, row["problem"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="world.py make_problem: the start value is drawn from 1..max_start without regard to max_value, "
-    "so with max_start > max_value (allowed by the schema) values and answers exceed max_value",
-)
 def test_answers_within_max_value_even_when_max_start_is_larger():
     out = rows(n=30, levels=[1], max_start=99, max_value=20, max_operand=3)
     assert all(0 <= int(r["answer"]) <= 20 for r in out)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ValueError,
-    reason="world.py make_problem: with max_value=1 and max_multiplier>=2 (allowed by the schema) a step from "
-    "x=0 offers '*' and calls rng.randint(2, min(max_multiplier, 1)) -> ValueError (empty range)",
-)
 def test_tiny_max_value_with_multiplication_does_not_crash():
-    out = rows(n=4, levels=[3], max_start=1, max_value=1, max_operand=1, max_multiplier=2)
+    out = rows(n=1, levels=[3], max_start=1, max_value=1, max_operand=1, max_multiplier=2)
     assert all(r["answer"] in ("0", "1") for r in out)
+
+
+def test_asking_for_more_problems_than_the_world_has_is_an_error():
+    with pytest.raises(ValueError, match="only 1 of 4 distinct problems"):
+        rows(n=4, levels=[3], max_start=1, max_value=1, max_operand=1, max_multiplier=2)
 
 
 # --- teacher traces -----------------------------------------------------------------------------
@@ -234,12 +239,8 @@ def test_no_verbosity_no_spread_no_slips_gives_identical_traces():
 
 # --- write_world ---------------------------------------------------------------------------------
 
-SMALL = {"corpus_problems": 60, "sft_pool_problems": 30, "grpo_problems": 20, "heldout_problems": 15}
-BENCHMARKS = CONFIG["eval"]["benchmarks"]
-
-
 def small_spec() -> dict:
-    spec = copy.deepcopy(CONFIG["world"])
+    spec = world_spec()
     spec.update(SMALL)
     return spec
 

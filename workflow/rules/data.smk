@@ -8,7 +8,7 @@ rule world:
     params:
         spec=as_json(config["world"]),
         benchmarks=as_json(config["eval"]["benchmarks"]),
-        out_dir=f"{R}/data",
+        out_dir=lambda wildcards, output: Path(output.corpus).parent,
     log:
         f"{R}/logs/world.log",
     benchmark:
