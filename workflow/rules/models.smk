@@ -33,7 +33,8 @@ rule original:
         trainer=as_json(config["original"]["trainer"]),
         epochs=config["original"]["epochs"],
         checkpoints=f"{R}/checkpoints/original",
-    threads: config["threads"]
+    # Every later job waits for this one, so it takes all the cores it is given.
+    threads: workflow.cores
     log:
         f"{R}/logs/train/original.log",
     benchmark:

@@ -1,0 +1,78 @@
+"""The Snakemake workflow: planning, lint, config errors before any job, and the smoke run end to end."""
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+SMOKE = ROOT / "config" / "presets" / "smoke.yaml"
+
+
+def snakemake(workdir: Path, *args: str, timeout: int = 600) -> subprocess.CompletedProcess:
+    command = [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "-d", str(workdir), *args]
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
+    return subprocess.run(command, capture_output=True, text=True, timeout=timeout, env=env)
+
+
+@pytest.mark.parametrize("preset", [None, SMOKE], ids=["default", "smoke"])
+def test_reproduce_plans(tmp_path, preset):
+    args = ["-n", "reproduce"] + (["--configfile", str(preset)] if preset else [])
+    result = snakemake(tmp_path, *args)
+    assert result.returncode == 0, result.stderr[-2000:]
+    for rule in ("world", "sft_set", "init_model", "original", "sft", "generate", "score", "sft_epochs"):
+        assert f"rule {rule}:" in result.stdout, rule
+
+
+def test_lint_is_clean(tmp_path):
+    result = snakemake(tmp_path, "--lint")
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-2000:]
+    assert "Lints for" not in output and "your workflow is in a good condition" in output, output[-2000:]
+
+
+@pytest.mark.parametrize(
+    "override, message",
+    [
+        ({"sft": {"trainer": {"learnin_rate": 1e-3}}}, "config error: config key sft.trainer: unknown key 'learnin_rate'"),
+        ({"sft": {"epochs": "ten"}}, "config error: config key sft.epochs: expected array, got 'ten'"),
+        ({"colour": "red"}, "config error: config key (top level): unknown key 'colour'"),
+    ],
+)
+def test_bad_config_stops_before_any_job(tmp_path, override, message):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump(override))
+    result = snakemake(tmp_path / "run", "--cores", "1", "reproduce", "--configfile", str(bad))
+    assert result.returncode != 0
+    lines = [line for line in result.stderr.splitlines() if line.startswith("config error:")]
+    assert len(lines) == 1 and lines[0].startswith(message), result.stderr[-2000:]
+    assert not (tmp_path / "run" / "results").exists()
+
+
+@pytest.mark.slow
+def test_smoke_preset_runs_the_whole_dag(tmp_path):
+    start = time.time()
+    result = snakemake(tmp_path, "--cores", "2", "reproduce", "--configfile", str(SMOKE))
+    elapsed = time.time() - start
+    assert result.returncode == 0, result.stderr[-4000:]
+    results = tmp_path / "results" / "smoke"
+    table = pd.read_csv(results / "tables" / "sft_epochs.csv")
+    assert sorted(table["sft_epochs"].unique()) == [0, 1, 2]
+    assert set(table["benchmark"]) == {"aime24-mini", "aime25-mini"}
+    assert (results / "figures" / "sft_epochs.png").stat().st_size > 10_000
+    assert "| original |" in (results / "tables" / "sft_epochs.md").read_text()
+    completions = pd.read_parquet(results / "eval" / "sft-e2" / "aime24-mini" / "completions.parquet")
+    assert len(completions) == 12 * 2 and completions["n_tokens"].max() <= 64
+    curve = pd.read_csv(results / "curves" / "sft-e2.csv")
+    assert {"loss", "mean_token_accuracy", "learning_rate"} <= set(curve.columns)
+    assert curve["epoch"].iloc[-1] == pytest.approx(2.0)
+    assert not (results / "checkpoints" / "sft-e2").exists()
+    for rule_log in ("world.log", "train/original.log", "eval/original/aime24-mini/generate.log"):
+        assert (results / "logs" / rule_log).exists()
+    assert (results / "benchmarks" / "train" / "sft-e1.tsv").exists()
+    assert elapsed < 240, f"smoke preset took {elapsed:.0f} s"
