@@ -11,7 +11,7 @@ import shutil
 from pathlib import Path
 
 import pandas as pd
-from datasets import Dataset
+from datasets import Dataset, disable_progress_bars
 from transformers import AutoModelForCausalLM, AutoTokenizer
 from trl import SFTConfig, SFTTrainer
 
@@ -37,10 +37,13 @@ def train_sft(
         save_strategy="epoch",
         save_total_limit=1,
         logging_steps=1,
+        # Each step is logged as one line (and to the CSV); progress bars would only garble the rule logs.
+        disable_tqdm=True,
         report_to="none",
         **device_args(bf16),
         **args,
     )
+    disable_progress_bars()
     tokenizer = AutoTokenizer.from_pretrained(model_dir)
     trainer = SFTTrainer(
         model=AutoModelForCausalLM.from_pretrained(model_dir),
