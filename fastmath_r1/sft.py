@@ -7,7 +7,6 @@ the run (epochs, paths, device) and the per-step CSV log.
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -15,7 +14,7 @@ from datasets import Dataset, disable_progress_bars
 from transformers import AutoModelForCausalLM, AutoTokenizer
 from trl import SFTConfig, SFTTrainer
 
-from fastmath_r1.training import StepCSVLogger, device_args, last_checkpoint, step_records, write_step_csv
+from fastmath_r1.training import StepCSVLogger, device_args, train_and_save
 
 
 def train_sft(
@@ -52,8 +51,4 @@ def train_sft(
         processing_class=tokenizer,
         callbacks=[StepCSVLogger(log_csv)],
     )
-    trainer.train(resume_from_checkpoint=last_checkpoint(checkpoint_dir))
-    write_step_csv(step_records(trainer.state.log_history), log_csv)
-    trainer.save_model(str(out_dir))
-    tokenizer.save_pretrained(out_dir)
-    shutil.rmtree(checkpoint_dir, ignore_errors=True)
+    train_and_save(trainer, tokenizer, checkpoint_dir, log_csv, out_dir)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import shutil
 from pathlib import Path
 
 import torch
@@ -50,3 +51,13 @@ class StepCSVLogger(TrainerCallback):
     def on_log(self, args, state, control, logs=None, **kwargs):
         if state.is_world_process_zero:
             write_step_csv(step_records(state.log_history), self.path)
+
+
+def train_and_save(trainer, tokenizer, checkpoint_dir: Path, log_csv: Path, out_dir: Path) -> None:
+    """Train (resuming from the last complete checkpoint), save model and tokenizer, write the step log,
+    and only then drop the checkpoints."""
+    trainer.train(resume_from_checkpoint=last_checkpoint(checkpoint_dir))
+    write_step_csv(step_records(trainer.state.log_history), log_csv)
+    trainer.save_model(str(out_dir))
+    tokenizer.save_pretrained(out_dir)
+    shutil.rmtree(checkpoint_dir, ignore_errors=True)
