@@ -14,6 +14,7 @@ configfile: Path(workflow.basedir) / "config" / "config.yaml"
 include: "workflow/rules/common.smk"
 include: "workflow/rules/data.smk"
 include: "workflow/rules/models.smk"
+include: "workflow/rules/grpo.smk"
 include: "workflow/rules/eval.smk"
 include: "workflow/rules/tables.smk"
 

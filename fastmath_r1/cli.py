@@ -75,42 +75,36 @@ def cmd_sft(a: argparse.Namespace) -> None:
     train_sft(a.model, train, a.out, a.checkpoint_dir, a.log_csv, a.epochs, a.trainer)
 
 
-def cmd_generate(a: argparse.Namespace) -> None:
+def cmd_evaluate(a: argparse.Namespace) -> None:
     from fastmath_r1.data import read_table
-    from fastmath_r1.evaluate import generate_completions, sampling_from_config
+    from fastmath_r1.evaluate import generate_completions, sampling_from_config, score
     from fastmath_r1.generation import make_backend
-
-    from transformers import AutoTokenizer
 
     _set_threads(a.threads)
     benchmark = read_table(a.benchmark)
     backend = make_backend(a.eval["backend"], a.model, a.eval)
-    tokenizer = AutoTokenizer.from_pretrained(a.model)
     sampling = sampling_from_config(a.eval)
     log.info("sampling %d x %d completions of up to %d tokens from %s", len(benchmark), sampling.n, sampling.max_tokens, a.model)
-    completions = generate_completions(backend, tokenizer, benchmark, a.prompts, sampling)
-    completions.to_parquet(a.out, index=False)
-
-
-def cmd_score(a: argparse.Namespace) -> None:
-    from transformers import AutoTokenizer
-
-    from fastmath_r1.data import read_table
-    from fastmath_r1.evaluate import score
-
-    tokenizer = AutoTokenizer.from_pretrained(a.model)
-    metrics, _ = score(
-        read_table(a.completions),
-        read_table(a.benchmark),
-        a.eval["budgets"],
-        tokenizer,
-        a.eval["pass_k"],
-        a.eval["bootstrap_resamples"],
-        a.eval["seed"],
+    completions = generate_completions(backend, backend.tokenizer, benchmark, a.prompts, sampling)
+    completions.to_parquet(a.completions, index=False)
+    metrics, grades = score(
+        completions, benchmark, a.eval["budgets"], backend.tokenizer, a.eval["pass_k"], a.eval["bootstrap_resamples"], a.eval["seed"]
     )
-    metrics.insert(0, "benchmark", a.benchmark_name)
-    metrics.insert(0, "model", a.model_name)
-    metrics.to_csv(a.out, index=False)
+    for frame in (metrics, grades):
+        frame.insert(0, "benchmark", a.benchmark_name)
+        frame.insert(0, "model", a.model_name)
+    metrics.to_csv(a.metrics, index=False)
+    grades.to_parquet(a.grades, index=False)
+
+
+def cmd_grpo(a: argparse.Namespace) -> None:
+    from fastmath_r1.data import read_table
+    from fastmath_r1.grpo import train_grpo
+
+    _set_threads(a.threads)
+    prompts = read_table(a.prompts_table)
+    log.info("GRPO of %s on %d prompts with rewards %s", a.model, len(prompts), [r["name"] for r in a.rewards])
+    train_grpo(a.model, prompts, a.prompts, a.rewards, a.trainer, a.out, a.checkpoint_dir, a.log_csv)
 
 
 def cmd_sft_epochs(a: argparse.Namespace) -> None:
@@ -120,6 +114,97 @@ def cmd_sft_epochs(a: argparse.Namespace) -> None:
     table = sft_epoch_table(a.metrics, a.budget)
     write_table(table, a.out_csv, a.out_md, a.title)
     plot_sft_epochs(table, a.out_png)
+
+
+def _write_md(table, out_md: Path, title: str, note: str, index: list[str]) -> None:
+    from fastmath_r1.tables import wide_markdown
+
+    out_md.write_text(f"# {title}\n\n{note}\n\n{wide_markdown(table, index, ['pass@1', 'tokens'])}\n")
+
+
+def _read_grades(paths: list[Path]):
+    import pandas as pd
+
+    return pd.concat([pd.read_parquet(p) for p in paths], ignore_index=True)
+
+
+def cmd_stages(a: argparse.Namespace) -> None:
+    from fastmath_r1.tables import stage_table
+
+    table = stage_table(a.metrics, a.budget, a.stages)
+    table.to_csv(a.out_csv, index=False)
+    _write_md(table, a.out_md, "Recipe stages (paper T1)", f"Pass@1 (%) and mean output tokens at a budget of {a.budget} tokens, 95% bootstrap CIs.", ["model", "stage"])
+
+
+def cmd_budget_sweep(a: argparse.Namespace) -> None:
+    from fastmath_r1.figures import plot_budget_sweep
+    from fastmath_r1.tables import budget_sweep_table
+
+    table = budget_sweep_table(a.metrics, a.models)
+    table.to_csv(a.out_csv, index=False)
+    _write_md(table, a.out_md, "Token-budget sweep (paper T3)", "Each budget scored from truncations of the same samples; 95% bootstrap CIs.", ["model", "budget"])
+    plot_budget_sweep(table, a.models[-1], a.out_png)
+
+
+def cmd_reward_ablation(a: argparse.Namespace) -> None:
+    from fastmath_r1.figures import plot_reward_ablation
+    from fastmath_r1.tables import reward_ablation_table
+
+    arms = {model: rewards.split("+") for model, rewards in (item.split("=", 1) for item in a.arm)}
+    table = reward_ablation_table(a.metrics, a.budget, arms)
+    table.to_csv(a.out_csv, index=False)
+    _write_md(table, a.out_md, "Reward ablation (paper F2)", f"GRPO after SFT with each reward set; budget {a.budget}; 95% bootstrap CIs.", ["model", "rewards"])
+    plot_reward_ablation(table, a.out_png)
+
+
+def cmd_per_problem(a: argparse.Namespace) -> None:
+    from fastmath_r1.figures import plot_per_problem
+    from fastmath_r1.tables import per_problem_changes
+
+    changes = per_problem_changes(_read_grades(a.base), _read_grades(a.final), a.budget)
+    changes.to_csv(a.out_csv, index=False)
+    plot_per_problem(changes, a.out_png)
+
+
+def cmd_grpo_curves(a: argparse.Namespace) -> None:
+    import pandas as pd
+
+    from fastmath_r1.figures import plot_grpo_curves
+
+    curves = {p.stem.removeprefix("grpo-"): pd.read_csv(p) for p in a.curves}
+    plot_grpo_curves(curves, a.out_png)
+
+
+def cmd_aimo(a: argparse.Namespace) -> None:
+    import pandas as pd
+    from transformers import AutoTokenizer
+
+    from fastmath_r1.data import read_table
+    from fastmath_r1.evaluate import graded_at_budget
+    from fastmath_r1.grading import normalize_answer
+    from fastmath_r1.tables import aimo_table
+
+    benchmark = read_table(a.benchmark)
+    gold = {pid: normalize_answer(str(ans), a.modulo) for pid, ans in zip(benchmark["problem_id"], benchmark["answer"])}
+    grades = []
+    for model, path, model_dir in a.run:
+        tokenizer = AutoTokenizer.from_pretrained(model_dir)
+        completions = read_table(path)
+        for budget in sorted(a.budgets, reverse=True):
+            grades.append(graded_at_budget(completions, gold, budget, tokenizer, a.modulo).assign(model=model, budget=budget))
+    table = aimo_table(pd.concat(grades, ignore_index=True), gold)
+    table.to_csv(a.out_csv, index=False)
+    a.out_md.write_text(f"# AIMO-2 local-validation protocol (paper T5)\n\nAnswers taken modulo {a.modulo}; "
+                        f"maj@k and pass@k as fractions, answers collected = samples with an answer per problem.\n\n"
+                        f"{table.to_markdown(index=False, floatfmt='.3f')}\n")
+
+
+def cmd_claims(a: argparse.Namespace) -> None:
+    from fastmath_r1.claims import claims_table, write_report
+
+    table = claims_table(_read_grades(a.grades), a.budget, a.sft_model, a.resamples)
+    table.to_csv(a.out_csv, index=False)
+    write_report(table, a.out_md, a.preset, a.budget)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -165,24 +250,30 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--threads", type=int, default=1)
     p.set_defaults(func=cmd_sft)
 
-    p = sub.add_parser("generate", help="sample completions for a benchmark at the largest budget")
+    p = sub.add_parser("grpo", help="GRPO with TRL's GRPOTrainer and the paper's rewards")
     p.add_argument("--model", required=True)
-    p.add_argument("--benchmark", type=Path, required=True)
-    p.add_argument("--prompts", type=_json, required=True)
-    p.add_argument("--eval", type=_json, required=True, help="the config's eval section")
+    p.add_argument("--prompts-table", type=Path, required=True, help="table with problem and answer columns")
+    p.add_argument("--prompts", type=_json, required=True, help="system and user prompt")
+    p.add_argument("--rewards", type=_json, required=True, help="list of {name, weight, parameters...}")
+    p.add_argument("--trainer", type=_json, required=True, help="GRPOConfig arguments")
     p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--log-csv", type=Path, required=True)
+    p.add_argument("--checkpoint-dir", type=Path, required=True)
     p.add_argument("--threads", type=int, default=1)
-    p.set_defaults(func=cmd_generate)
+    p.set_defaults(func=cmd_grpo)
 
-    p = sub.add_parser("score", help="grade completions and compute the metrics at every budget")
-    p.add_argument("--model", required=True, help="model directory (for its tokenizer)")
+    p = sub.add_parser("evaluate", help="sample completions at the largest budget, then grade every budget")
+    p.add_argument("--model", required=True)
     p.add_argument("--model-name", required=True)
     p.add_argument("--benchmark", type=Path, required=True)
     p.add_argument("--benchmark-name", required=True)
-    p.add_argument("--completions", type=Path, required=True)
-    p.add_argument("--eval", type=_json, required=True)
-    p.add_argument("--out", type=Path, required=True)
-    p.set_defaults(func=cmd_score)
+    p.add_argument("--prompts", type=_json, required=True)
+    p.add_argument("--eval", type=_json, required=True, help="the config's eval section")
+    p.add_argument("--completions", type=Path, required=True, help="every raw completion (parquet)")
+    p.add_argument("--metrics", type=Path, required=True, help="metrics per budget (csv)")
+    p.add_argument("--grades", type=Path, required=True, help="per-sample answers and grades at every budget (parquet)")
+    p.add_argument("--threads", type=int, default=1)
+    p.set_defaults(func=cmd_evaluate)
 
     p = sub.add_parser("sft-epochs", help="table and figure of the SFT epoch ablation (paper F1)")
     p.add_argument("--metrics", type=Path, nargs="+", required=True)
@@ -192,6 +283,63 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out-md", type=Path, required=True)
     p.add_argument("--out-png", type=Path, required=True)
     p.set_defaults(func=cmd_sft_epochs)
+
+    p = sub.add_parser("stages", help="paper T1: the recipe's stages")
+    p.add_argument("--metrics", type=Path, nargs="+", required=True)
+    p.add_argument("--stages", type=_json, required=True, help="JSON object: model name -> stage label, in table order")
+    p.add_argument("--budget", type=int, required=True)
+    p.add_argument("--out-csv", type=Path, required=True)
+    p.add_argument("--out-md", type=Path, required=True)
+    p.set_defaults(func=cmd_stages)
+
+    p = sub.add_parser("budget-sweep", help="paper T3: Pass@1 and tokens at every budget")
+    p.add_argument("--metrics", type=Path, nargs="+", required=True)
+    p.add_argument("--models", nargs="+", required=True, help="base models first, the final model last")
+    p.add_argument("--out-csv", type=Path, required=True)
+    p.add_argument("--out-md", type=Path, required=True)
+    p.add_argument("--out-png", type=Path, required=True)
+    p.set_defaults(func=cmd_budget_sweep)
+
+    p = sub.add_parser("reward-ablation", help="paper F2: GRPO reward sets")
+    p.add_argument("--metrics", type=Path, nargs="+", required=True)
+    p.add_argument("--arm", nargs="+", required=True, metavar="MODEL=REWARD+REWARD")
+    p.add_argument("--budget", type=int, required=True)
+    p.add_argument("--out-csv", type=Path, required=True)
+    p.add_argument("--out-md", type=Path, required=True)
+    p.add_argument("--out-png", type=Path, required=True)
+    p.set_defaults(func=cmd_reward_ablation)
+
+    p = sub.add_parser("per-problem", help="paper F3: per-problem change between two models")
+    p.add_argument("--base", type=Path, nargs="+", required=True, help="grades of the base model")
+    p.add_argument("--final", type=Path, nargs="+", required=True, help="grades of the final model")
+    p.add_argument("--budget", type=int, required=True)
+    p.add_argument("--out-csv", type=Path, required=True)
+    p.add_argument("--out-png", type=Path, required=True)
+    p.set_defaults(func=cmd_per_problem)
+
+    p = sub.add_parser("grpo-curves", help="paper F4: GRPO training curves")
+    p.add_argument("--curves", type=Path, nargs="+", required=True)
+    p.add_argument("--out-png", type=Path, required=True)
+    p.set_defaults(func=cmd_grpo_curves)
+
+    p = sub.add_parser("aimo", help="paper T5: the AIMO-2 local-validation protocol")
+    p.add_argument("--benchmark", type=Path, required=True)
+    p.add_argument("--run", nargs=3, action="append", required=True, metavar=("MODEL", "COMPLETIONS", "MODEL_DIR"))
+    p.add_argument("--budgets", type=int, nargs="+", required=True)
+    p.add_argument("--modulo", type=int, default=1000)
+    p.add_argument("--out-csv", type=Path, required=True)
+    p.add_argument("--out-md", type=Path, required=True)
+    p.set_defaults(func=cmd_aimo)
+
+    p = sub.add_parser("claims", help="the claims report")
+    p.add_argument("--grades", type=Path, nargs="+", required=True)
+    p.add_argument("--budget", type=int, required=True)
+    p.add_argument("--sft-model", required=True)
+    p.add_argument("--preset", required=True)
+    p.add_argument("--resamples", type=int, default=2000)
+    p.add_argument("--out-csv", type=Path, required=True)
+    p.add_argument("--out-md", type=Path, required=True)
+    p.set_defaults(func=cmd_claims)
     return parser
 
 

@@ -39,3 +39,86 @@ def plot_sft_epochs(table: pd.DataFrame, out_png: Path) -> None:
     fig.suptitle("Stage-1 SFT epoch ablation (paper F1); bars and bands: 95% bootstrap CIs over problems")
     fig.savefig(out_png, dpi=120)
     plt.close(fig)
+
+
+def _benchmark_axes(table: pd.DataFrame, width: float = 5.0):
+    benchmarks = sorted(table["benchmark"].unique())
+    fig, axes = plt.subplots(1, len(benchmarks), figsize=(width * len(benchmarks), 4), constrained_layout=True, squeeze=False)
+    return fig, dict(zip(benchmarks, axes[0]))
+
+
+def plot_budget_sweep(table: pd.DataFrame, final_model: str, out_png: Path) -> None:
+    """Paper T3 figure: Pass@1 against mean output tokens, one point per budget, one panel per held-out
+    set; the base models dashed and the final model solid."""
+    fig, axes = _benchmark_axes(table)
+    for benchmark, ax in axes.items():
+        for model, rows in table[table["benchmark"] == benchmark].groupby("model", sort=False):
+            rows = rows.sort_values("budget")
+            ax.errorbar(rows["tokens"], rows["pass@1"], yerr=_errorbars(rows, "pass@1"), marker="o", capsize=2,
+                        linestyle="-" if model == final_model else "--", label=model)
+            for _, r in rows.iterrows():
+                ax.annotate(str(int(r["budget"])), (r["tokens"], r["pass@1"]), fontsize=6, xytext=(3, -8), textcoords="offset points")
+        ax.set(title=benchmark, xlabel="mean output tokens", ylabel="Pass@1 (%)")
+        ax.grid(alpha=0.3)
+    next(iter(axes.values())).legend(fontsize=8)
+    fig.suptitle("Token-budget sweep (paper T3): points are budgets, labelled; bars: 95% CIs")
+    fig.savefig(out_png, dpi=120)
+    plt.close(fig)
+
+
+def plot_reward_ablation(table: pd.DataFrame, out_png: Path) -> None:
+    """Paper F2: Pass@1 and mean tokens per reward set, one bar group per held-out set."""
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4), constrained_layout=True)
+    benchmarks = sorted(table["benchmark"].unique())
+    labels = list(dict.fromkeys(table["rewards"]))
+    width = 0.8 / len(benchmarks)
+    for i, benchmark in enumerate(benchmarks):
+        rows = table[table["benchmark"] == benchmark].set_index("rewards").loc[labels].reset_index()
+        x = [j + i * width for j in range(len(labels))]
+        for ax, metric in zip(axes, ["pass@1", "tokens"]):
+            ax.bar(x, rows[metric], width, yerr=_errorbars(rows, metric), capsize=3, label=benchmark)
+    for ax, ylabel in zip(axes, ["Pass@1 (%)", "mean output tokens"]):
+        ax.set_xticks([j + width * (len(benchmarks) - 1) / 2 for j in range(len(labels))], labels, rotation=15, fontsize=8)
+        ax.set_ylabel(ylabel)
+        ax.grid(alpha=0.3, axis="y")
+    axes[0].legend(fontsize=8)
+    axes[0].set_ylim(bottom=max(0, table["pass@1_lo"].min() - 10))
+    fig.suptitle("Reward ablation (paper F2), GRPO after SFT; bars: 95% CIs")
+    fig.savefig(out_png, dpi=120)
+    plt.close(fig)
+
+
+def plot_per_problem(changes: pd.DataFrame, out_png: Path) -> None:
+    """Paper F3: per-problem change in Pass@1 against change in mean tokens, coloured by the base Pass@1."""
+    fig, axes = _benchmark_axes(changes)
+    for benchmark, ax in axes.items():
+        rows = changes[changes["benchmark"] == benchmark]
+        points = ax.scatter(rows["delta_tokens"], rows["delta_pass1"], c=rows["pass1_base"], cmap="viridis", vmin=0, vmax=100, s=12, alpha=0.7)
+        ax.axhline(0, color="grey", linewidth=0.8)
+        ax.axvline(0, color="grey", linewidth=0.8)
+        ax.set(title=benchmark, xlabel="change in mean output tokens", ylabel="change in Pass@1 (points)")
+    fig.colorbar(points, ax=list(axes.values()), label="Pass@1 of the original model (%)")
+    fig.suptitle("Per-problem change from the original model to SFT + GRPO (paper F3)")
+    fig.savefig(out_png, dpi=120)
+    plt.close(fig)
+
+
+def plot_grpo_curves(curves: dict[str, pd.DataFrame], out_png: Path) -> None:
+    """Paper F4: each reward, the total reward and completion length against the GRPO step, per arm."""
+    fig, axes = plt.subplots(1, 3, figsize=(15, 4), constrained_layout=True)
+    for arm, curve in curves.items():
+        axes[0].plot(curve["step"], curve["reward"], label=arm)
+        line = axes[1].plot(curve["step"], curve["completions/mean_length"], label=arm)[0]
+        axes[1].fill_between(curve["step"], curve["completions/min_length"], curve["completions/max_length"], color=line.get_color(), alpha=0.1)
+        for column in sorted(c for c in curve.columns if c.startswith("rewards/") and c.endswith("/mean")):
+            axes[2].plot(curve["step"], curve[column], label=f"{arm}: {column.split('/')[1]}")
+    axes[0].set(xlabel="GRPO step", ylabel="total reward", title="Total reward")
+    axes[1].set(xlabel="GRPO step", ylabel="completion tokens", title="Completion length (mean; band: min to max)")
+    axes[2].set(xlabel="GRPO step", ylabel="reward", title="Each reward (mean)")
+    for ax in axes:
+        ax.grid(alpha=0.3)
+    axes[0].legend(fontsize=7)
+    axes[2].legend(fontsize=6, ncol=2)
+    fig.suptitle("GRPO training curves (paper F4)")
+    fig.savefig(out_png, dpi=120)
+    plt.close(fig)

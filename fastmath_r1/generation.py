@@ -135,6 +135,7 @@ class VLLMBackend:
             gpu_memory_utilization=gpu_memory_utilization,
             dtype=dtype,
         )
+        self.tokenizer = self.llm.get_tokenizer()
 
     def generate(self, prompts: list[list[int]], sampling: Sampling) -> list[Completion]:
         from vllm import SamplingParams

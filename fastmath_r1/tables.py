@@ -25,6 +25,11 @@ def sft_epochs_of(model: str) -> int:
     return int(match.group(1))
 
 
+def stage_labels(sft_model: str) -> dict[str, str]:
+    """Paper T1's rows: model name -> the paper's label, in the paper's order."""
+    return {"original": "original", "grpo-rl-only": "original + GRPO", sft_model: "+ SFT", "grpo-recipe": "+ SFT + GRPO"}
+
+
 def read_metrics(paths: list[Path]) -> pd.DataFrame:
     return pd.concat([pd.read_csv(p) for p in paths], ignore_index=True)
 
@@ -67,3 +72,71 @@ def write_table(table: pd.DataFrame, out_csv: Path, out_md: Path, title: str) ->
     body = wide_markdown(table, ["model", "sft_epochs"], ["pass@1", "tokens"])
     out_md.write_text(f"# {title}\n\nPass@1 (%) and mean output tokens at a budget of {budget} tokens, "
                       f"with 95% bootstrap CIs over problems.\n\n{body}\n")
+
+
+def stage_table(metric_files: list[Path], budget: int, stages: dict[str, str]) -> pd.DataFrame:
+    """Paper T1: Pass@1 and mean tokens per recipe stage (`stages` maps model name -> stage label)."""
+    rows = at_budget(read_metrics(metric_files), budget)
+    rows = rows[rows["model"].isin(stages)].copy()
+    missing = set(stages) - set(rows["model"])
+    if missing:
+        raise ValueError(f"no metrics for stage model(s) {', '.join(sorted(missing))}")
+    rows.insert(1, "stage", rows["model"].map(stages))
+    order = {m: i for i, m in enumerate(stages)}
+    rows = rows.sort_values(["benchmark", "model"], key=lambda c: c.map(order) if c.name == "model" else c)
+    return rows[["model", "stage", "benchmark", "budget", "pass@1", "pass@1_lo", "pass@1_hi", "tokens", "tokens_lo", "tokens_hi"]].reset_index(drop=True)
+
+
+def budget_sweep_table(metric_files: list[Path], models: list[str]) -> pd.DataFrame:
+    """Paper T3: every budget for each model, from truncations of the same samples."""
+    metrics = read_metrics(metric_files)
+    rows = metrics[metrics["model"].isin(models)]
+    columns = ["model", "benchmark", "budget", "pass@1", "pass@1_lo", "pass@1_hi", "tokens", "tokens_lo", "tokens_hi"]
+    order = {m: i for i, m in enumerate(models)}
+    return rows[columns].sort_values(["model", "benchmark", "budget"], key=lambda c: c.map(order) if c.name == "model" else c).reset_index(drop=True)
+
+
+def reward_ablation_table(metric_files: list[Path], budget: int, arms: dict[str, list[str]]) -> pd.DataFrame:
+    """Paper F2: accuracy and tokens per reward set (`arms` maps model name -> its rewards)."""
+    rows = at_budget(read_metrics(metric_files), budget)
+    rows = rows[rows["model"].isin(arms)].copy()
+    rows.insert(1, "rewards", rows["model"].map(lambda m: " + ".join(arms[m])))
+    return rows[["model", "rewards", "benchmark", "budget", "pass@1", "pass@1_lo", "pass@1_hi", "tokens", "tokens_lo", "tokens_hi"]].sort_values(["benchmark", "model"]).reset_index(drop=True)
+
+
+def per_problem(grades: pd.DataFrame, budget: int) -> pd.DataFrame:
+    """Per problem at one budget: Pass@1 (%) and mean output tokens over its samples."""
+    at = grades[grades["budget"] == budget]
+    return at.groupby(["benchmark", "problem_id"], as_index=False).agg(
+        pass1=("correct", lambda c: 100.0 * c.mean()), tokens=("n_tokens", "mean")
+    )
+
+
+def per_problem_changes(base: pd.DataFrame, final: pd.DataFrame, budget: int) -> pd.DataFrame:
+    """Paper F3: change in Pass@1 and in mean tokens of each problem from `base` to `final` grades."""
+    merged = per_problem(base, budget).merge(per_problem(final, budget), on=["benchmark", "problem_id"], suffixes=("_base", "_final"))
+    merged["delta_pass1"] = merged["pass1_final"] - merged["pass1_base"]
+    merged["delta_tokens"] = merged["tokens_final"] - merged["tokens_base"]
+    return merged
+
+
+def aimo_table(grades: pd.DataFrame, gold: dict[str, str]) -> pd.DataFrame:
+    """Paper T5 (AIMO-2 local validation): maj@k, pass@k, answers collected and mean length per model
+    and budget, from grades computed with answers taken modulo 1000."""
+    from fastmath_r1.metrics import majority_answer
+
+    rows = []
+    for (model, budget), g in grades.groupby(["model", "budget"], sort=False):
+        per = g.sort_values("sample_index").groupby("problem_id")
+        k = int(per.size().iloc[0])
+        majority = per["answer"].agg(lambda a: majority_answer([x if isinstance(x, str) else None for x in a]))
+        rows.append({
+            "model": model,
+            "budget": budget,
+            "samples": k,
+            f"maj@{k}": (majority == pd.Series(gold)[majority.index]).mean(),
+            f"pass@{k}": per["correct"].any().mean(),
+            "answers_collected": per["answer"].agg(lambda a: sum(isinstance(x, str) for x in a)).mean(),
+            "mean_length": g["n_tokens"].mean(),
+        })
+    return pd.DataFrame(rows)

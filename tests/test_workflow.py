@@ -25,7 +25,8 @@ def test_reproduce_plans(tmp_path, preset):
     args = ["-n", "reproduce"] + (["--configfile", str(preset)] if preset else [])
     result = snakemake(tmp_path, *args)
     assert result.returncode == 0, result.stderr[-2000:]
-    for rule in ("world", "sft_set", "init_model", "original", "sft", "generate", "score", "sft_epochs"):
+    for rule in ("world", "sft_set", "init_model", "original", "sft", "grpo", "evaluate", "sft_epochs", "stages",
+                 "budget_sweep", "reward_ablation", "per_problem", "grpo_curves", "aimo", "claims"):
         assert f"rule {rule}:" in result.stdout, rule
 
 
@@ -72,7 +73,7 @@ def test_smoke_preset_runs_the_whole_dag(tmp_path):
     assert {"loss", "mean_token_accuracy", "learning_rate"} <= set(curve.columns)
     assert curve["epoch"].iloc[-1] == pytest.approx(2.0)
     assert not (results / "checkpoints" / "sft-e2").exists()
-    for rule_log in ("world.log", "train/original.log", "eval/original/aime24-mini/generate.log"):
+    for rule_log in ("world.log", "train/original.log", "train/grpo-recipe.log", "eval/original/aime24-mini.log"):
         assert (results / "logs" / rule_log).exists()
     assert (results / "benchmarks" / "train" / "sft-e1.tsv").exists()
     assert elapsed < 120, f"smoke preset took {elapsed:.0f} s (the preset promises at most 2 minutes)"

@@ -71,8 +71,10 @@ rule data_card:
         report(f"{R}/data/data_card.md", caption="../report/data_card.rst", category="Data"),
     params:
         tables=lambda wildcards, input: " ".join(
-            [f"{name}={input[name]}" for name in ("corpus", "original_train", "sft_pool", "sft", "grpo_prompts")]
-            + [f"{b}={path}" for b, path in zip(BENCHMARKS, input.benchmarks)]
+            [
+                *(f"{name}={input[name]}" for name in ("corpus", "original_train", "sft_pool", "sft", "grpo_prompts")),
+                *(f"{b}={path}" for b, path in zip(BENCHMARKS, input.benchmarks)),
+            ]
         ),
     log:
         f"{R}/logs/data_card.log",

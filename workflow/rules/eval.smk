@@ -1,42 +1,25 @@
-rule generate:
-    """k samples per problem at the largest budget; every raw completion is kept."""
+rule evaluate:
+    """k samples per problem at the largest budget (every raw completion is kept), then the grades and
+    metrics at every budget, with bootstrap CIs. One job, so the model and libraries load once."""
     input:
         model=f"{R}/models/{{model}}",
         benchmark=f"{R}/data/benchmarks/{{benchmark}}.parquet",
     output:
-        f"{R}/eval/{{model}}/{{benchmark}}/completions.parquet",
+        completions=f"{R}/eval/{{model}}/{{benchmark}}/completions.parquet",
+        metrics=f"{R}/eval/{{model}}/{{benchmark}}/metrics.csv",
+        grades=f"{R}/eval/{{model}}/{{benchmark}}/grades.parquet",
     params:
         prompts=as_json(config["prompts"]["eval"]),
         eval=as_json(config["eval"]),
     threads: config["threads"]
     log:
-        f"{R}/logs/eval/{{model}}/{{benchmark}}/generate.log",
+        f"{R}/logs/eval/{{model}}/{{benchmark}}.log",
     benchmark:
-        f"{R}/benchmarks/eval/{{model}}/{{benchmark}}/generate.tsv"
+        f"{R}/benchmarks/eval/{{model}}/{{benchmark}}.tsv"
     conda:
         "../../envs/eval.yaml"
     shell:
-        "fastmath-r1 generate --model {input.model} --benchmark {input.benchmark} --prompts {params.prompts:q} "
-        "--eval {params.eval:q} --out {output} --threads {threads} > {log} 2>&1"
-
-
-rule score:
-    """Grade the completions and compute the metrics at every budget, with bootstrap CIs."""
-    input:
-        model=f"{R}/models/{{model}}",
-        benchmark=f"{R}/data/benchmarks/{{benchmark}}.parquet",
-        completions=f"{R}/eval/{{model}}/{{benchmark}}/completions.parquet",
-    output:
-        f"{R}/eval/{{model}}/{{benchmark}}/metrics.csv",
-    params:
-        eval=as_json(config["eval"]),
-    log:
-        f"{R}/logs/eval/{{model}}/{{benchmark}}/score.log",
-    benchmark:
-        f"{R}/benchmarks/eval/{{model}}/{{benchmark}}/score.tsv"
-    conda:
-        "../../envs/eval.yaml"
-    shell:
-        "fastmath-r1 score --model {input.model} --model-name {wildcards.model} --benchmark {input.benchmark} "
-        "--benchmark-name {wildcards.benchmark} --completions {input.completions} --eval {params.eval:q} "
-        "--out {output} > {log} 2>&1"
+        "fastmath-r1 evaluate --model {input.model} --model-name {wildcards.model} --benchmark {input.benchmark} "
+        "--benchmark-name {wildcards.benchmark} --prompts {params.prompts:q} --eval {params.eval:q} "
+        "--completions {output.completions} --metrics {output.metrics} --grades {output.grades} "
+        "--threads {threads} > {log} 2>&1"

@@ -1,0 +1,24 @@
+rule grpo:
+    """Stage 2: GRPO of an arm's start model with the arm's rewards."""
+    input:
+        model=lambda wildcards: f"{R}/models/{GRPO_ARMS[wildcards.arm]['start']}",
+        prompts=f"{R}/data/grpo_prompts.parquet",
+    output:
+        model=directory(f"{R}/models/grpo-{{arm}}"),
+        curve=f"{R}/curves/grpo-{{arm}}.csv",
+    params:
+        prompts=as_json(config["prompts"]["grpo"]),
+        rewards=lambda wildcards: json.dumps(arm_rewards(wildcards.arm)),
+        trainer=as_json(config["grpo"]["trainer"]),
+        checkpoints=lambda wildcards: f"{R}/checkpoints/grpo-{wildcards.arm}",
+    threads: config["threads"]
+    log:
+        f"{R}/logs/train/grpo-{{arm}}.log",
+    benchmark:
+        f"{R}/benchmarks/train/grpo-{{arm}}.tsv"
+    conda:
+        "../../envs/grpo.yaml"
+    shell:
+        "fastmath-r1 grpo --model {input.model} --prompts-table {input.prompts} --prompts {params.prompts:q} "
+        "--rewards {params.rewards:q} --trainer {params.trainer:q} --out {output.model} --log-csv {output.curve} "
+        "--checkpoint-dir {params.checkpoints} --threads {threads} > {log} 2>&1"
