@@ -8,6 +8,7 @@ CIs come from a bootstrap over problems. A verdict is `reproduced` when the CI l
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,23 +54,33 @@ def relative_change(a, b):
 @dataclass(frozen=True)
 class Claim:
     claim: str
-    paper: str
-    base: str  # model names; "{sft}" is the longest SFT model
+    paper: str  # where the paper makes the claim; T1 claims also get the paper's value from paper/reported.csv
+    base: str  # model names; "{sft}" is the SFT model the recipe continues from
     final: str
     metric: str  # "pass1" or "tokens"
     statistic: str  # "difference" (points or tokens) or "relative" (percent)
     expect: str
+    paper_t1: tuple[str, str] | None = None  # the (base, final) rows of the paper's table T1
+
+
+T1_ORIGINAL = "DeepSeek-R1-Distill-Qwen-14B (original)"
+T1_RL_ONLY = "original + GRPO only"
+T1_SFT = "+ SFT 10 epochs"
+T1_RECIPE = "+ SFT + GRPO (Fast-Math-R1-14B)"
+PAPER_METRIC = {"pass1": "pass@1", "tokens": "tokens"}
+# A benchmark's `stands_for` in the config -> its name in paper/reported.csv.
+PAPER_BENCHMARKS = {"AIME 2024": "aime24", "AIME 2025": "aime25", "MATH-500": "math500"}
 
 
 CLAIMS = [
     Claim("Longer SFT raises accuracy (10 vs 1 epoch)", "F1: rises with epochs", "sft-e1", "{sft}", "pass1", "difference", "increase"),
-    Claim("SFT raises accuracy over the original", "T1: +1.9 (AIME24), +3.0 (AIME25) points", "original", "{sft}", "pass1", "difference", "increase"),
+    Claim("SFT raises accuracy over the original", "T1", "original", "{sft}", "pass1", "difference", "increase", (T1_ORIGINAL, T1_SFT)),
     Claim("1 epoch of SFT lowers accuracy", "F1: lower than the original", "original", "sft-e1", "pass1", "difference", "decrease"),
     Claim("1 epoch of SFT lengthens outputs", "F1: longer than the original", "original", "sft-e1", "tokens", "relative", "increase"),
-    Claim("GRPO after SFT keeps accuracy (within 3 points)", "T1: +0.8 (AIME24), -0.5 (AIME25) points", "{sft}", "grpo-recipe", "pass1", "difference", "within"),
-    Claim("GRPO after SFT cuts tokens", "T1: -22.8% (AIME24), -19.5% (AIME25)", "{sft}", "grpo-recipe", "tokens", "relative", "decrease"),
-    Claim("GRPO alone cuts tokens", "T1: -24.3% (AIME24), -22.2% (AIME25)", "original", "grpo-rl-only", "tokens", "relative", "decrease"),
-    Claim("GRPO alone loses accuracy", "T1: -2.4 (AIME24), -4.9 (AIME25) points", "original", "grpo-rl-only", "pass1", "difference", "decrease"),
+    Claim("GRPO after SFT keeps accuracy (within 3 points)", "T1", "{sft}", "grpo-recipe", "pass1", "difference", "within", (T1_SFT, T1_RECIPE)),
+    Claim("GRPO after SFT cuts tokens", "T1", "{sft}", "grpo-recipe", "tokens", "relative", "decrease", (T1_SFT, T1_RECIPE)),
+    Claim("GRPO alone cuts tokens", "T1", "original", "grpo-rl-only", "tokens", "relative", "decrease", (T1_ORIGINAL, T1_RL_ONLY)),
+    Claim("GRPO alone loses accuracy", "T1", "original", "grpo-rl-only", "pass1", "difference", "decrease", (T1_ORIGINAL, T1_RL_ONLY)),
     Claim("The length reward lowers tokens (cosine + length vs cosine)", "F2: lower with the length reward", "grpo-cosine", "grpo-recipe", "tokens", "relative", "decrease"),
     Claim("The length reward lowers tokens (accuracy + length vs accuracy)", "F2: lower with the length reward", "grpo-accuracy", "grpo-accuracy-length", "tokens", "relative", "decrease"),
     Claim("Cosine gives higher accuracy than binary accuracy", "F2: slightly higher", "grpo-accuracy", "grpo-cosine", "pass1", "difference", "increase"),
@@ -84,8 +95,29 @@ def _values(problems: pd.DataFrame, model: str, benchmark: str, metric: str) -> 
     return rows.set_index("problem_id")[metric].sort_index()
 
 
-def claims_table(grades: pd.DataFrame, budget: int, sft_model: str, n_resamples: int = 2000, seed: int = 0) -> pd.DataFrame:
-    """One row per claim and held-out set; `grades` holds every model's per-sample grades."""
+def paper_value(claim: Claim, reported: pd.DataFrame | None, paper_benchmark: str | None) -> str:
+    """The paper's number for a T1 claim, computed from paper/reported.csv like the run's own value."""
+    if claim.paper_t1 is None or reported is None or paper_benchmark is None:
+        return claim.paper
+    t1 = reported[(reported["object"] == "T1") & (reported["benchmark"] == paper_benchmark)
+                  & (reported["metric"] == PAPER_METRIC[claim.metric])].set_index("model")["value"]
+    base, final = (float(t1[label]) for label in claim.paper_t1)
+    if claim.statistic == "relative":
+        return f"T1 {paper_benchmark}: {relative_change(base, final):+.1f}%"
+    return f"T1 {paper_benchmark}: {difference(base, final):+.1f} points"
+
+
+def claims_table(
+    grades: pd.DataFrame,
+    budget: int,
+    sft_model: str,
+    n_resamples: int = 2000,
+    seed: int = 0,
+    reported: pd.DataFrame | None = None,
+    paper_benchmarks: dict[str, str] | None = None,
+) -> pd.DataFrame:
+    """One row per claim and held-out set; `grades` holds every model's per-sample grades.
+    `paper_benchmarks` maps a held-out set to the paper benchmark it stands for (for T1 values)."""
     problems = pd.concat(
         [per_problem(g, budget).assign(model=model) for model, g in grades.groupby("model")], ignore_index=True
     )
@@ -97,7 +129,8 @@ def claims_table(grades: pd.DataFrame, budget: int, sft_model: str, n_resamples:
             stat = relative_change if c.statistic == "relative" else difference
             value, lo, hi = paired_bootstrap(a.to_numpy(), b.loc[a.index].to_numpy(), stat, n_resamples, seed)
             unit = "%" if c.statistic == "relative" else (" points" if c.metric == "pass1" else " tokens")
-            rows.append({"claim": c.claim, "benchmark": benchmark, "comparison": f"{final} vs {base}", "paper": c.paper,
+            paper = paper_value(c, reported, (paper_benchmarks or {}).get(benchmark))
+            rows.append({"claim": c.claim, "benchmark": benchmark, "comparison": f"{final} vs {base}", "paper": paper,
                          "value": value, "lo": lo, "hi": hi, "unit": unit.strip(), "verdict": verdict(lo, hi, c.expect)})
         rows.append(_middle_difficulty_row(problems, benchmark, "original", "grpo-recipe", n_resamples, seed))
     return pd.DataFrame(rows)
@@ -112,7 +145,9 @@ def _middle_difficulty_row(problems: pd.DataFrame, benchmark: str, base: str, fi
     idx = rng.integers(0, len(gain), size=(n_resamples, len(gain)))
 
     def contrast(g, m):
-        with np.errstate(invalid="ignore"):
+        # A resample may hold no middle (or no other) problem: its mean is NaN and is left out below.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
             return np.nanmean(np.where(m, g, np.nan), axis=-1) - np.nanmean(np.where(m, np.nan, g), axis=-1)
 
     value = float(contrast(gain, middle)) if middle.any() and (~middle).any() else float("nan")

@@ -200,9 +200,13 @@ def cmd_aimo(a: argparse.Namespace) -> None:
 
 
 def cmd_claims(a: argparse.Namespace) -> None:
-    from fastmath_r1.claims import claims_table, write_report
+    from fastmath_r1.claims import PAPER_BENCHMARKS, claims_table, write_report
 
-    table = claims_table(_read_grades(a.grades), a.budget, a.sft_model, a.resamples)
+    import pandas as pd
+
+    reported = pd.read_csv(a.paper) if a.paper else None
+    paper_benchmarks = {held_out: PAPER_BENCHMARKS.get(name) for held_out, name in a.stands_for.items()}
+    table = claims_table(_read_grades(a.grades), a.budget, a.sft_model, a.resamples, reported=reported, paper_benchmarks=paper_benchmarks)
     table.to_csv(a.out_csv, index=False)
     write_report(table, a.out_md, a.preset, a.budget)
 
@@ -337,6 +341,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sft-model", required=True)
     p.add_argument("--preset", required=True)
     p.add_argument("--resamples", type=int, default=2000)
+    p.add_argument("--paper", type=Path, help="the paper's reported numbers (paper/reported.csv)")
+    p.add_argument("--stands-for", type=_json, default={}, help='JSON: held-out set -> the benchmark it stands for, e.g. {"aime24-mini": "AIME 2024"}')
     p.add_argument("--out-csv", type=Path, required=True)
     p.add_argument("--out-md", type=Path, required=True)
     p.set_defaults(func=cmd_claims)

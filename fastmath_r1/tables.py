@@ -100,6 +100,9 @@ def reward_ablation_table(metric_files: list[Path], budget: int, arms: dict[str,
     """Paper F2: accuracy and tokens per reward set (`arms` maps model name -> its rewards)."""
     rows = at_budget(read_metrics(metric_files), budget)
     rows = rows[rows["model"].isin(arms)].copy()
+    missing = set(arms) - set(rows["model"])
+    if missing:
+        raise ValueError(f"no metrics for reward-ablation arm(s) {', '.join(sorted(missing))}")
     rows.insert(1, "rewards", rows["model"].map(lambda m: " + ".join(arms[m])))
     return rows[["model", "rewards", "benchmark", "budget", "pass@1", "pass@1_lo", "pass@1_hi", "tokens", "tokens_lo", "tokens_hi"]].sort_values(["benchmark", "model"]).reset_index(drop=True)
 

@@ -76,4 +76,12 @@ def test_smoke_preset_runs_the_whole_dag(tmp_path):
     for rule_log in ("world.log", "train/original.log", "train/grpo-recipe.log", "eval/original/aime24-mini.log"):
         assert (results / "logs" / rule_log).exists()
     assert (results / "benchmarks" / "train" / "sft-e1.tsv").exists()
+    for name in ("stages", "budget_sweep", "reward_ablation", "aimo", "claims", "per_problem"):
+        assert len(pd.read_csv(results / "tables" / f"{name}.csv")) > 0, name
+    for name in ("budget_sweep", "reward_ablation", "per_problem", "grpo_curves"):
+        assert (results / "figures" / f"{name}.png").stat().st_size > 10_000, name
+    grpo_curve = pd.read_csv(results / "curves" / "grpo-recipe.csv")
+    assert len(grpo_curve) == 2 and {"reward", "kl", "completions/mean_length", "completions/clipped_ratio"} <= set(grpo_curve.columns)
+    report = (results / "report.md").read_text()
+    assert report.count("| GRPO after SFT cuts tokens |") == 2
     assert elapsed < 120, f"smoke preset took {elapsed:.0f} s (the preset promises at most 2 minutes)"

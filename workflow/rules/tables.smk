@@ -149,7 +149,8 @@ rule aimo:
 rule claims:
     """The claims report: every claim of the paper, its value here with a CI, and a computed verdict."""
     input:
-        grades_files(EVAL_MODELS),
+        grades=grades_files(EVAL_MODELS),
+        paper="paper/reported.csv",
     output:
         csv=f"{R}/tables/claims.csv",
         md=report(f"{R}/report.md", caption="../report/claims.rst", category="Claims report"),
@@ -157,6 +158,7 @@ rule claims:
         budget=REPORT_BUDGET,
         sft_model=RECIPE_SFT,
         preset=config["preset"],
+        stands_for=as_json({name: spec["stands_for"] for name, spec in config["eval"]["benchmarks"].items()}),
     log:
         f"{R}/logs/tables/claims.log",
     benchmark:
@@ -164,5 +166,6 @@ rule claims:
     conda:
         "../../envs/report.yaml"
     shell:
-        "fastmath-r1 claims --grades {input} --budget {params.budget} --sft-model {params.sft_model} "
-        "--preset {params.preset} --out-csv {output.csv} --out-md {output.md} > {log} 2>&1"
+        "fastmath-r1 claims --grades {input.grades} --paper {input.paper} --stands-for {params.stands_for:q} "
+        "--budget {params.budget} --sft-model {params.sft_model} --preset {params.preset} "
+        "--out-csv {output.csv} --out-md {output.md} > {log} 2>&1"

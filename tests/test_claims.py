@@ -1,0 +1,315 @@
+"""Tests for fastmath_r1.claims: verdicts at their boundaries, the paired bootstrap, and the claims
+table and report computed from hand-made grades whose every value is worked out in the comments."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from fastmath_r1.claims import (
+    CLAIMS,
+    INCONCLUSIVE,
+    KEEP_MARGIN,
+    MIDDLE_DIFFICULTY,
+    NOT_REPRODUCED,
+    REPRODUCED,
+    claims_table,
+    difference,
+    paired_bootstrap,
+    relative_change,
+    verdict,
+    write_report,
+)
+
+# --- verdict ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "lo, hi, expect, result",
+    [
+        # increase: the CI must lie strictly above 0
+        (0.5, 4.0, "increase", REPRODUCED),
+        (0.0, 4.0, "increase", INCONCLUSIVE),  # CI touching 0
+        (-1.0, 4.0, "increase", INCONCLUSIVE),
+        (-4.0, 0.0, "increase", INCONCLUSIVE),  # touching 0 from below
+        (-4.0, -0.5, "increase", NOT_REPRODUCED),
+        (0.0, 0.0, "increase", INCONCLUSIVE),  # zero-width CI at 0
+        # decrease: the CI must lie strictly below 0
+        (-4.0, -0.5, "decrease", REPRODUCED),
+        (-4.0, 0.0, "decrease", INCONCLUSIVE),  # CI touching 0
+        (-1.0, 4.0, "decrease", INCONCLUSIVE),
+        (0.0, 4.0, "decrease", INCONCLUSIVE),
+        (0.5, 4.0, "decrease", NOT_REPRODUCED),
+        (0.0, 0.0, "decrease", INCONCLUSIVE),
+        # within +-3 points
+        (-2.0, 2.5, "within", REPRODUCED),  # CI inside +-3
+        (-3.0, 3.0, "within", REPRODUCED),  # CI exactly +-3: |change| <= 3
+        (0.0, 0.0, "within", REPRODUCED),
+        (1.0, 4.0, "within", INCONCLUSIVE),  # CI straddling 3
+        (-4.0, -1.0, "within", INCONCLUSIVE),  # CI straddling -3
+        (-5.0, 5.0, "within", INCONCLUSIVE),  # wider than the margin on both sides
+        (-6.0, -3.5, "within", NOT_REPRODUCED),  # CI beyond -3
+        (3.5, 6.0, "within", NOT_REPRODUCED),  # CI beyond 3
+        (-4.0, -3.0, "within", INCONCLUSIVE),  # touching -3 from outside
+    ],
+)
+def test_verdict_boundaries(lo, hi, expect, result):
+    assert verdict(lo, hi, expect) == result
+
+
+def test_keep_margin_is_three_points():
+    assert KEEP_MARGIN == 3.0
+
+
+def test_verdict_rejects_unknown_expectation():
+    with pytest.raises(ValueError, match="unknown expectation 'same'"):
+        verdict(0.0, 1.0, "same")
+
+
+# --- statistics and the paired bootstrap --------------------------------------------------------------
+
+
+def test_difference_and_relative_change():
+    assert difference(40.0, 55.0) == 15.0  # final minus base
+    assert relative_change(200.0, 150.0) == pytest.approx(-25.0)  # percent
+    assert relative_change(100.0, 150.0) == pytest.approx(50.0)
+    assert relative_change(80.0, 80.0) == 0.0
+    np.testing.assert_allclose(relative_change(np.array([100.0, 50.0]), np.array([60.0, 100.0])), [-40.0, 100.0])
+
+
+def random_pair(seed=1, n=30):
+    rng = np.random.default_rng(seed)
+    a = rng.uniform(200, 400, n)
+    return a, a * rng.uniform(0.6, 0.9, n)
+
+
+@pytest.mark.parametrize("statistic", [difference, relative_change])
+def test_paired_bootstrap_point_estimate_ci_and_determinism(statistic):
+    a, b = random_pair()
+    value, lo, hi = paired_bootstrap(a, b, statistic, n_resamples=500, seed=7)
+    assert value == statistic(a.mean(), b.mean())
+    assert lo <= value <= hi and lo < hi
+    assert paired_bootstrap(a, b, statistic, n_resamples=500, seed=7) == (value, lo, hi)
+    other = paired_bootstrap(a, b, statistic, n_resamples=500, seed=8)
+    assert other[0] == value and other[1:] != (lo, hi)
+    assert all(isinstance(x, float) for x in (value, lo, hi))
+
+
+def test_paired_bootstrap_resamples_problems_in_pairs():
+    # b = a + 5 on every problem: every resample's difference of means is 5, so the CI is [5, 5];
+    # resampling a and b independently would give a wide CI.
+    a = np.array([0.0, 25.0, 50.0, 100.0])
+    assert paired_bootstrap(a, a + 5.0, difference, n_resamples=300, seed=0) == (5.0, 5.0, 5.0)
+    # b = a / 2 on every problem: -50% in every resample.
+    value, lo, hi = paired_bootstrap(a + 100.0, (a + 100.0) / 2, relative_change, n_resamples=300, seed=0)
+    assert (value, lo, hi) == (-50.0, -50.0, -50.0)
+
+
+# --- claims_table on hand-made grades -----------------------------------------------------------------
+
+BENCH, BUDGET, SAMPLES = "aime24-mini", 128, 4
+PROBLEMS = ["p1", "p2", "p3", "p4"]
+# Per problem (p1..p4): Pass@1 in percent (a multiple of 25 with 4 samples) and mean tokens.
+# Each comparison below has the same difference (or ratio) on every problem, so every bootstrap
+# resample gives the same value and the CI has zero width, equal to that value.
+PASS1 = {
+    "original": [0, 25, 50, 75],
+    "sft-e1": [25, 50, 75, 100],  # +25 over the original on every problem
+    "sft-e10": [25, 50, 75, 100],  # +25 over the original, 0 over sft-e1
+    "grpo-recipe": [25, 50, 75, 100],  # 0 against sft-e10
+    "grpo-rl-only": [0, 25, 50, 75],  # 0 against the original
+    "grpo-cosine": [75, 75, 75, 75],  # +25 over grpo-accuracy
+    "grpo-accuracy": [50, 50, 50, 50],
+    "grpo-accuracy-length": [50, 50, 50, 50],
+}
+TOKENS = {
+    "original": [100, 200, 300, 400],
+    "sft-e1": [150, 300, 450, 600],  # 1.5 x the original: +50%
+    "sft-e10": [1000, 2000, 3000, 4000],
+    "grpo-recipe": [600, 1200, 1800, 2400],  # 0.6 x sft-e10: 40% fewer tokens on every problem
+    "grpo-rl-only": [80, 160, 240, 320],  # 0.8 x the original: -20%
+    "grpo-cosine": [300, 600, 900, 1200],  # half of grpo-recipe: the recipe has +100% against it
+    "grpo-accuracy": [500, 500, 500, 500],
+    "grpo-accuracy-length": [500, 500, 500, 500],  # 0% against grpo-accuracy
+}
+# Expected rows: (claim, comparison, value, unit, verdict); value is the CI's lo and hi too.
+EXPECTED = [
+    ("Longer SFT raises accuracy (10 vs 1 epoch)", "sft-e10 vs sft-e1", 0.0, "points", INCONCLUSIVE),
+    ("SFT raises accuracy over the original", "sft-e10 vs original", 25.0, "points", REPRODUCED),
+    ("1 epoch of SFT lowers accuracy", "sft-e1 vs original", 25.0, "points", NOT_REPRODUCED),
+    ("1 epoch of SFT lengthens outputs", "sft-e1 vs original", 50.0, "%", REPRODUCED),
+    ("GRPO after SFT keeps accuracy (within 3 points)", "grpo-recipe vs sft-e10", 0.0, "points", REPRODUCED),
+    ("GRPO after SFT cuts tokens", "grpo-recipe vs sft-e10", -40.0, "%", REPRODUCED),
+    ("GRPO alone cuts tokens", "grpo-rl-only vs original", -20.0, "%", REPRODUCED),
+    ("GRPO alone loses accuracy", "grpo-rl-only vs original", 0.0, "points", INCONCLUSIVE),
+    ("The length reward lowers tokens (cosine + length vs cosine)", "grpo-recipe vs grpo-cosine", 100.0, "%", NOT_REPRODUCED),
+    ("The length reward lowers tokens (accuracy + length vs accuracy)", "grpo-accuracy-length vs grpo-accuracy", 0.0, "%", INCONCLUSIVE),
+    ("Cosine gives higher accuracy than binary accuracy", "grpo-cosine vs grpo-accuracy", 25.0, "points", REPRODUCED),
+]
+# Middle difficulty: the original's Pass@1 is 0 (p1, not middle), 25, 50, 75 (p2-p4, middle: 10 < x < 80).
+# grpo-recipe gains +25 on every problem, so middle minus the others is 0 in every resample: inconclusive.
+
+
+def hand_grades(pass1=PASS1, tokens=TOKENS, budget=BUDGET, benchmark=BENCH):
+    """4 samples per problem: the first pass1/25 correct; token counts mean - 10, mean + 10, mean, mean."""
+    rows = []
+    for model in pass1:
+        for p, pid in enumerate(PROBLEMS):
+            n_correct = pass1[model][p] // 25
+            mean = tokens[model][p]
+            for s, n_tokens in enumerate([mean - 10, mean + 10, mean, mean]):
+                rows.append({"model": model, "benchmark": benchmark, "problem_id": pid, "sample_index": s,
+                             "answer": "1" if s < n_correct else None, "correct": s < n_correct,
+                             "n_tokens": n_tokens, "budget": budget})
+    return pd.DataFrame(rows)
+
+
+def noise_at_64():
+    """Every model again at budget 64, all wrong and 64 tokens: would change every value if it leaked in."""
+    g = hand_grades(budget=64)
+    return g.assign(correct=False, answer=None, n_tokens=64)
+
+
+def test_hand_grades_cover_every_model_named_in_the_claims():
+    named = {m.format(sft="sft-e10") for c in CLAIMS for m in (c.base, c.final)}
+    assert named == set(PASS1) == set(TOKENS)
+
+
+@pytest.fixture(scope="module")
+def table():
+    grades = pd.concat([noise_at_64(), hand_grades()], ignore_index=True).sample(frac=1.0, random_state=3)
+    return claims_table(grades, BUDGET, "sft-e10", n_resamples=400, seed=0)
+
+
+def test_claims_table_has_a_row_per_claim_plus_the_middle_difficulty_row(table):
+    assert len(table) == len(CLAIMS) + 1 == 12
+    assert table["claim"].tolist() == [c.claim for c in CLAIMS] + [MIDDLE_DIFFICULTY]
+    assert set(table["benchmark"]) == {BENCH}
+    assert {"claim", "benchmark", "comparison", "paper", "value", "lo", "hi", "unit", "verdict"} <= set(table.columns)
+
+
+@pytest.mark.parametrize("i", range(len(EXPECTED)))
+def test_claims_table_values_and_verdicts(table, i):
+    claim, comparison, value, unit, result = EXPECTED[i]
+    row = table.iloc[i]
+    assert row["claim"] == claim
+    assert row["comparison"] == comparison
+    assert row["unit"] == unit
+    # Constant per-problem differences: a zero-width CI at the value (relative ones up to rounding).
+    for key in ("value", "lo", "hi"):
+        assert row[key] == pytest.approx(value, abs=1e-9), key
+    assert row["verdict"] == result
+
+
+def test_claims_table_clear_cases_exactly(table):
+    rows = table.set_index("claim")
+    # grpo-recipe has 40% fewer tokens than sft-e10 on every problem: reproduced.
+    cut = rows.loc["GRPO after SFT cuts tokens"]
+    assert cut["verdict"] == REPRODUCED and cut["value"] == pytest.approx(-40.0) and cut["hi"] < 0
+    # sft-e1 is 25 points more accurate than the original on every problem: "lowers accuracy" is not reproduced.
+    lowers = rows.loc["1 epoch of SFT lowers accuracy"]
+    assert lowers["verdict"] == NOT_REPRODUCED
+    assert (lowers["value"], lowers["lo"], lowers["hi"]) == (25.0, 25.0, 25.0)
+    # Accuracy unchanged by GRPO after SFT: a CI of [0, 0] keeps accuracy.
+    keeps = rows.loc["GRPO after SFT keeps accuracy (within 3 points)"]
+    assert (keeps["value"], keeps["lo"], keeps["hi"], keeps["verdict"]) == (0.0, 0.0, 0.0, REPRODUCED)
+
+
+def test_claims_table_middle_difficulty_row_no_contrast(table):
+    row = table.iloc[-1]
+    assert row["claim"] == MIDDLE_DIFFICULTY
+    assert row["comparison"] == "grpo-recipe vs original, 3 middle problems"
+    assert row["unit"] == "points"
+    assert (row["value"], row["lo"], row["hi"]) == (0.0, 0.0, 0.0)
+    assert row["verdict"] == INCONCLUSIVE
+
+
+def test_claims_table_middle_difficulty_gain():
+    # Original 0, 25, 50, 75 and grpo-recipe 0, 50, 75, 100: gains 0 on p1 (not middle), +25 on p2-p4
+    # (middle). Middle mean gain 25 minus the others' 0 = 25 in every resample holding both kinds
+    # (resamples of one kind only give NaN and are left out).
+    pass1 = {**PASS1, "grpo-recipe": [0, 50, 75, 100]}
+    t = claims_table(hand_grades(pass1=pass1), BUDGET, "sft-e10", n_resamples=400, seed=0)
+    row = t.iloc[-1]
+    assert row["comparison"] == "grpo-recipe vs original, 3 middle problems"
+    assert (row["value"], row["lo"], row["hi"], row["verdict"]) == (25.0, 25.0, 25.0, REPRODUCED)
+
+
+def test_claims_table_middle_difficulty_undefined_without_other_problems():
+    # Every original problem at middle difficulty (25 or 50): no contrast can be formed.
+    pass1 = {**PASS1, "original": [25, 50, 25, 50]}
+    t = claims_table(hand_grades(pass1=pass1), BUDGET, "sft-e10", n_resamples=200, seed=0)
+    row = t.iloc[-1]
+    assert row["comparison"] == "grpo-recipe vs original, 4 middle problems"
+    assert math.isnan(row["value"]) and math.isnan(row["lo"]) and math.isnan(row["hi"])
+    assert row["verdict"] == INCONCLUSIVE
+
+
+def test_claims_table_uses_the_given_sft_model():
+    # With sft-e1 as the recipe's SFT model, "GRPO after SFT cuts tokens" compares grpo-recipe with sft-e1:
+    # 600/150 = 4x on every problem -> +300%, not reproduced.
+    t = claims_table(hand_grades(), BUDGET, "sft-e1", n_resamples=200, seed=0).set_index("claim")
+    row = t.loc["GRPO after SFT cuts tokens"]
+    assert row["comparison"] == "grpo-recipe vs sft-e1"
+    assert row["value"] == pytest.approx(300.0) and row["verdict"] == NOT_REPRODUCED
+
+
+def test_claims_table_names_a_missing_model():
+    grades = hand_grades()
+    with pytest.raises(ValueError, match="grpo-cosine"):
+        claims_table(grades[grades["model"] != "grpo-cosine"], BUDGET, "sft-e10", n_resamples=50)
+
+
+def test_claims_table_is_deterministic_for_a_seed():
+    # A noisier recipe (per-problem token ratios differ) so the CI has width.
+    tokens = {**TOKENS, "grpo-recipe": [500, 1400, 1500, 2600]}
+    grades = hand_grades(tokens=tokens)
+    first = claims_table(grades, BUDGET, "sft-e10", n_resamples=300, seed=5)
+    again = claims_table(grades, BUDGET, "sft-e10", n_resamples=300, seed=5)
+    pd.testing.assert_frame_equal(first, again)
+    row = first.set_index("claim").loc["GRPO after SFT cuts tokens"]
+    # (500+1400+1500+2600) / (1000+2000+3000+4000) = 6000 / 10000 -> -40%; per-problem ratios 0.5 .. 0.7
+    assert row["value"] == pytest.approx(-40.0)
+    assert -50.0 <= row["lo"] < row["value"] < row["hi"] <= -30.0
+    assert row["verdict"] == REPRODUCED
+
+
+# --- write_report -------------------------------------------------------------------------------------
+
+
+def test_write_report_has_one_row_per_claim_and_the_verdict_counts(table, tmp_path):
+    out = tmp_path / "claims.md"
+    write_report(table, out, "mini", BUDGET)
+    text = out.read_text()
+    lines = text.splitlines()
+    assert lines[0] == "# Claims report, preset mini"
+    assert f"at a budget of {BUDGET} tokens" in text
+    header = lines.index("| claim | held-out set | comparison | paper | this run [95% CI] | verdict |")
+    assert lines[header + 1] == "|---|---|---|---|---|---|"
+    body = [line for line in lines[header + 2:] if line.startswith("|")]
+    assert len(body) == len(table) == 12
+    for line, (_, r) in zip(body, table.iterrows()):
+        assert line.startswith(f"| {r['claim']} | {BENCH} | {r['comparison']} |")
+        assert line.endswith(f"| **{r['verdict']}** |")
+    # 6 reproduced (claims 2, 4, 5, 6, 7, 11), 2 not (3, 9), 4 inconclusive (1, 8, 10 and the middle row).
+    assert lines[-1] == "6 reproduced, 2 not reproduced, 4 inconclusive."
+    assert "| +25.0 points [+25.0, +25.0] | **not reproduced** |" in body[2]
+    assert "| -40.0 % [-40.0, -40.0] | **reproduced** |" in body[5]
+
+
+def test_write_report_shows_nan_values_as_na(tmp_path):
+    table = pd.DataFrame([
+        {"claim": "A", "benchmark": "b", "comparison": "x vs y", "paper": "T1", "value": 1.25, "lo": 0.5,
+         "hi": 2.0, "unit": "points", "verdict": REPRODUCED},
+        {"claim": MIDDLE_DIFFICULTY, "benchmark": "b", "comparison": "x vs y, 0 middle problems", "paper": "F3",
+         "value": float("nan"), "lo": float("nan"), "hi": float("nan"), "unit": "points", "verdict": INCONCLUSIVE},
+    ])
+    out = tmp_path / "r.md"
+    write_report(table, out, "smoke", 64)
+    lines = out.read_text().splitlines()
+    assert "| A | b | x vs y | T1 | +1.2 points [+0.5, +2.0] | **reproduced** |" in lines
+    assert f"| {MIDDLE_DIFFICULTY} | b | x vs y, 0 middle problems | F3 | n/a | **inconclusive** |" in lines
+    assert lines[-1] == "1 reproduced, 0 not reproduced, 1 inconclusive."
