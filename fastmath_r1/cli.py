@@ -131,7 +131,7 @@ def _read_grades(paths: list[Path]):
 def cmd_stages(a: argparse.Namespace) -> None:
     from fastmath_r1.tables import stage_table
 
-    table = stage_table(a.metrics, a.budget, a.stages)
+    table = stage_table(a.metrics, a.budget, dict(a.stages))
     table.to_csv(a.out_csv, index=False)
     _write_md(table, a.out_md, "Recipe stages (paper T1)", f"Pass@1 (%) and mean output tokens at a budget of {a.budget} tokens, 95% bootstrap CIs.", ["model", "stage"])
 
@@ -290,7 +290,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("stages", help="paper T1: the recipe's stages")
     p.add_argument("--metrics", type=Path, nargs="+", required=True)
-    p.add_argument("--stages", type=_json, required=True, help="JSON object: model name -> stage label, in table order")
+    p.add_argument("--stages", type=_json, required=True, help="JSON list of [model name, stage label] pairs, in table order")
     p.add_argument("--budget", type=int, required=True)
     p.add_argument("--out-csv", type=Path, required=True)
     p.add_argument("--out-md", type=Path, required=True)

@@ -60,7 +60,9 @@ def wide_markdown(table: pd.DataFrame, index: list[str], metrics: list[str]) -> 
     cells = table.assign(
         **{m: [with_ci(r[m], r[f"{m}_lo"], r[f"{m}_hi"], 0 if m == "tokens" else 1) for _, r in table.iterrows()] for m in metrics}
     )
-    wide = cells.pivot_table(index=index, columns="benchmark", values=metrics, aggfunc="first", sort=False)
+    wide = cells.pivot_table(index=index, columns="benchmark", values=metrics, aggfunc="first")
+    # Rows keep the table's order (stages, epochs), not pivot_table's sorted one.
+    wide = wide.reindex(pd.MultiIndex.from_frame(cells[index].drop_duplicates()) if len(index) > 1 else cells[index[0]].unique())
     wide.columns = [f"{bench} {metric}" for metric, bench in wide.columns]
     ordered = sorted(wide.columns, key=lambda c: (c.split(" ")[0], metrics.index(c.split(" ")[1])))
     return wide[ordered].reset_index().to_markdown(index=False)

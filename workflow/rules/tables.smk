@@ -28,7 +28,7 @@ rule stages:
         csv=f"{R}/tables/stages.csv",
         md=report(f"{R}/tables/stages.md", caption="../report/stages.rst", category="Recipe stages"),
     params:
-        stages=as_json(STAGES),
+        stages=as_json(list(STAGES.items())),
         budget=REPORT_BUDGET,
     log:
         f"{R}/logs/tables/stages.log",
