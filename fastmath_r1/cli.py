@@ -108,8 +108,8 @@ def cmd_grpo(a: argparse.Namespace) -> None:
 
 
 def cmd_sft_epochs(a: argparse.Namespace) -> None:
-    from fastmath_r1.tables import sft_epoch_table, write_table
     from fastmath_r1.figures import plot_sft_epochs
+    from fastmath_r1.tables import sft_epoch_table, write_table
 
     table = sft_epoch_table(a.metrics, a.budget)
     write_table(table, a.out_csv, a.out_md, a.title)
@@ -200,9 +200,9 @@ def cmd_aimo(a: argparse.Namespace) -> None:
 
 
 def cmd_claims(a: argparse.Namespace) -> None:
-    from fastmath_r1.claims import PAPER_BENCHMARKS, claims_table, write_report
-
     import pandas as pd
+
+    from fastmath_r1.claims import PAPER_BENCHMARKS, claims_table, write_report
 
     reported = pd.read_csv(a.paper) if a.paper else None
     paper_benchmarks = {held_out: PAPER_BENCHMARKS.get(name) for held_out, name in a.stands_for.items()}

@@ -7,7 +7,6 @@ without generating again.
 from __future__ import annotations
 
 import pandas as pd
-from transformers import AutoTokenizer
 
 from fastmath_r1.data import prompt_messages
 from fastmath_r1.generation import Backend, Completion, Sampling, truncate

@@ -9,7 +9,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import torch
-from transformers import AutoModelForCausalLM, GenerationConfig, PreTrainedTokenizerBase, Qwen2Config
+from transformers import (
+    AutoModelForCausalLM,
+    GenerationConfig,
+    PreTrainedTokenizerBase,
+    Qwen2Config,
+)
 
 
 def init_model(tokenizer: PreTrainedTokenizerBase, arch: dict, seed: int, out_dir: Path) -> int:

@@ -7,7 +7,12 @@ import pytest
 import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
-from fastmath_r1.evaluate import generate_completions, prompt_token_ids, sampling_from_config, score
+from fastmath_r1.evaluate import (
+    generate_completions,
+    prompt_token_ids,
+    sampling_from_config,
+    score,
+)
 from fastmath_r1.generation import (
     THINK_END,
     Completion,

@@ -7,7 +7,13 @@ import re
 import pandas as pd
 import pytest
 
-from fastmath_r1.tables import sft_epoch_table, sft_epochs_of, sft_model_name, wide_markdown, write_table
+from fastmath_r1.tables import (
+    sft_epoch_table,
+    sft_epochs_of,
+    sft_model_name,
+    wide_markdown,
+    write_table,
+)
 
 HEADER = "model,benchmark,budget,n_problems,n_samples,pass@1,pass@1_lo,pass@1_hi,tokens,tokens_lo,tokens_hi"
 COLUMNS = ["model", "sft_epochs", "benchmark", "budget", "n_problems", "n_samples",

@@ -10,6 +10,8 @@ except ConfigError as error:
     sys.exit(f"config error: {error}")
 
 R = f"results/{config['preset']}"
+# The paper's reported numbers ship with the workflow, wherever the run's working directory is.
+PAPER_NUMBERS = f"{workflow.basedir}/paper/reported.csv"
 BENCHMARKS = list(config["eval"]["benchmarks"])
 SFT_MODELS = [f"sft-e{e}" for e in config["sft"]["epochs"]]
 GRPO_ARMS = config["grpo"]["arms"]

@@ -150,7 +150,7 @@ rule claims:
     """The claims report: every claim of the paper, its value here with a CI, and a computed verdict."""
     input:
         grades=grades_files(EVAL_MODELS),
-        paper="paper/reported.csv",
+        paper=PAPER_NUMBERS,
     output:
         csv=f"{R}/tables/claims.csv",
         md=report(f"{R}/report.md", caption="../report/claims.rst", category="Claims report"),
