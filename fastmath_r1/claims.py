@@ -85,7 +85,7 @@ CLAIMS = [
     Claim("The length reward lowers tokens (accuracy + length vs accuracy)", "F2: lower with the length reward", "grpo-accuracy", "grpo-accuracy-length", "tokens", "relative", "decrease"),
     Claim("Cosine gives higher accuracy than binary accuracy", "F2: slightly higher", "grpo-accuracy", "grpo-cosine", "pass1", "difference", "increase"),
 ]
-MIDDLE_DIFFICULTY = "The biggest per-problem gains are at middle difficulty (original Pass@1 10-80%)"
+MIDDLE_DIFFICULTY = "The biggest per-problem gains are at middle difficulty (original Pass@1 10-80%, against the hard and the easy problems)"
 
 
 def _values(problems: pd.DataFrame, model: str, benchmark: str, metric: str) -> pd.Series:
@@ -137,23 +137,26 @@ def claims_table(
 
 
 def _middle_difficulty_row(problems: pd.DataFrame, benchmark: str, base: str, final: str, n_resamples: int, seed: int) -> dict:
-    """Mean Pass@1 gain of middle-difficulty problems minus that of the others, bootstrapped over problems."""
+    """Mean Pass@1 gain of middle-difficulty problems (base Pass@1 in (10, 80)) minus the larger of the mean
+    gains of the hard (<= 10) and the easy (>= 80) ones, bootstrapped over problems."""
     a, b = _values(problems, base, benchmark, "pass1"), _values(problems, final, benchmark, "pass1")
     gain = (b.loc[a.index] - a).to_numpy()
-    middle = ((a > 10) & (a < 80)).to_numpy()
+    level = np.select([a.to_numpy() <= 10, a.to_numpy() >= 80], [0, 2], default=1)  # hard, easy, middle
     rng = np.random.default_rng(seed)
     idx = rng.integers(0, len(gain), size=(n_resamples, len(gain)))
 
-    def contrast(g, m):
-        # A resample may hold no middle (or no other) problem: its mean is NaN and is left out below.
+    def contrast(g, lv):
+        # A resample may miss a difficulty bin: its mean is NaN and is left out (or the contrast is NaN).
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
-            return np.nanmean(np.where(m, g, np.nan), axis=-1) - np.nanmean(np.where(m, np.nan, g), axis=-1)
+            means = [np.nanmean(np.where(lv == k, g, np.nan), axis=-1) for k in (0, 1, 2)]
+            return means[1] - np.nanmax(np.stack([means[0], means[2]]), axis=0)
 
-    value = float(contrast(gain, middle)) if middle.any() and (~middle).any() else float("nan")
-    samples = contrast(gain[idx], middle[idx])
+    value = float(contrast(gain, level))
+    samples = contrast(gain[idx], level[idx])
     lo, hi = (float(np.nanpercentile(samples, 2.5)), float(np.nanpercentile(samples, 97.5))) if np.isfinite(value) else (float("nan"),) * 2
-    return {"claim": MIDDLE_DIFFICULTY, "benchmark": benchmark, "comparison": f"{final} vs {base}, {int(middle.sum())} middle problems",
+    return {"claim": MIDDLE_DIFFICULTY, "benchmark": benchmark,
+            "comparison": f"{final} vs {base}, {int((level == 1).sum())} middle problems",
             "paper": "F3: largest gains at 10-80%", "value": value, "lo": lo, "hi": hi, "unit": "points",
             "verdict": verdict(lo, hi, "increase") if np.isfinite(value) else INCONCLUSIVE}
 

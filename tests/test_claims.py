@@ -313,3 +313,24 @@ def test_write_report_shows_nan_values_as_na(tmp_path):
     assert "| A | b | x vs y | T1 | +1.2 points [+0.5, +2.0] | **reproduced** |" in lines
     assert f"| {MIDDLE_DIFFICULTY} | b | x vs y, 0 middle problems | F3 | n/a | **inconclusive** |" in lines
     assert lines[-1] == "1 reproduced, 0 not reproduced, 1 inconclusive."
+
+
+def test_middle_difficulty_loses_to_hard_problems_that_gain_more():
+    """Base Pass@1 0 (hard), 50 (middle), 100 (easy), 20 problems each; gains +100, +50, 0: the hard
+    problems gain most, so middle minus the best other bin is 50 - 100 = -50 in every resample that
+    holds a hard problem (all of them, at 20 of 60): not reproduced."""
+    from fastmath_r1.claims import _middle_difficulty_row
+
+    base = [0.0] * 20 + [50.0] * 20 + [100.0] * 20
+    problems = pd.DataFrame({
+        "model": ["original"] * 60 + ["grpo-recipe"] * 60,
+        "benchmark": "b",
+        "problem_id": [f"p{i:02d}" for i in range(60)] * 2,
+        "pass1": base + [100.0] * 60,
+        "tokens": 10.0,
+    })
+    row = _middle_difficulty_row(problems, "b", "original", "grpo-recipe", n_resamples=200, seed=0)
+    assert row["value"] == pytest.approx(-50.0)
+    assert row["lo"] == pytest.approx(-50.0) and row["hi"] == pytest.approx(-50.0)
+    assert row["verdict"] == "not reproduced"
+    assert row["comparison"] == "grpo-recipe vs original, 20 middle problems"
