@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import math
 import re
 
 from math_verify import LatexExtractionConfig, parse, verify
@@ -85,9 +86,15 @@ def is_correct(text: str, gold: str | int, modulo: int | None = None) -> bool:
     return _math_verify(pred, gold_answer)
 
 
-def gold_is_parsable(gold: str | int) -> bool:
-    """Whether math-verify can read ``gold``; rows where it cannot must be dropped, not scored."""
+def gold_is_parsable(gold) -> bool:
+    """Whether math-verify reads ``gold`` as math; rows where it cannot must be dropped, not scored.
+
+    The parse must succeed without math-verify's default fallback, which returns the raw string for
+    garbage (``"???"`` would otherwise count as parsable). A missing value (None, NaN) is not parsable.
+    """
+    if gold is None or (isinstance(gold, float) and math.isnan(gold)):
+        return False
     answer = normalize_answer(str(gold))
     if _as_int(answer) is not None:
         return True
-    return bool(parse(f"\\boxed{{{answer}}}"))
+    return bool(parse(f"\\boxed{{{answer}}}", fallback_mode="no_fallback"))

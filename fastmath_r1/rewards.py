@@ -22,9 +22,8 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import pandas as pd
-from math_verify import parse
 
-from fastmath_r1.grading import gold_is_parsable, is_correct, normalize_answer
+from fastmath_r1.grading import gold_is_parsable, is_correct
 
 RewardFunc = Callable[..., list[float]]
 
@@ -303,22 +302,6 @@ def build_rewards(spec: Sequence[dict]) -> tuple[list[RewardFunc], list[float]]:
 # ---------------------------------------------------------------------------------------------
 # Gold answers
 # ---------------------------------------------------------------------------------------------
-def gold_is_strictly_parsable(gold: Any) -> bool:
-    """Whether math-verify reads ``gold`` as math, not merely as its raw string.
-
-    ``grading.gold_is_parsable`` parses with math-verify's default fallback, which returns the raw
-    string for garbage (``"???"`` is "parsable"); here the parse must succeed without that fallback.
-    """
-    if gold is None or (pd.api.types.is_scalar(gold) and pd.isna(gold)):
-        return False
-    if not gold_is_parsable(gold):
-        return False
-    answer = normalize_answer(str(gold))
-    if re.fullmatch(r"-?\d+", answer):
-        return True
-    return bool(parse(f"\\boxed{{{answer}}}", fallback_mode="no_fallback"))
-
-
 def reject_unparsable_gold(df: pd.DataFrame, answer_column: str = "answer") -> pd.DataFrame:
     """``df`` unchanged if every gold answer parses; else ValueError naming the first bad row.
 
@@ -328,7 +311,7 @@ def reject_unparsable_gold(df: pd.DataFrame, answer_column: str = "answer") -> p
     if answer_column not in df.columns:
         raise ValueError(f"no gold answer column {answer_column!r}; columns: {list(df.columns)}")
     for index, gold in df[answer_column].items():
-        if not gold_is_strictly_parsable(gold):
+        if not gold_is_parsable(gold):
             raise ValueError(
                 f"unparsable gold answer in row {index!r} (column {answer_column!r}): {gold!r}"
             )
