@@ -10,7 +10,7 @@ import pandas as pd
 
 from fastmath_r1.data import prompt_messages
 from fastmath_r1.generation import Backend, Completion, Sampling, truncate
-from fastmath_r1.grading import is_correct, parse_answer
+from fastmath_r1.grading import answer_matches, parse_answer
 from fastmath_r1.metrics import summarize
 
 
@@ -52,12 +52,13 @@ def graded_at_budget(
     rows = []
     for r in completions.itertuples(index=False):
         c = truncate(Completion(0, r.sample_index, r.text, tuple(r.token_ids), r.finish_reason), budget, tokenizer)
+        answer = parse_answer(c.text, modulo)
         rows.append(
             {
                 "problem_id": r.problem_id,
                 "sample_index": r.sample_index,
-                "answer": parse_answer(c.text, modulo),
-                "correct": is_correct(c.text, gold[r.problem_id], modulo),
+                "answer": answer,
+                "correct": answer_matches(answer, gold[r.problem_id], modulo),
                 "n_tokens": c.n_tokens,
                 "finish_reason": c.finish_reason,
             }

@@ -75,7 +75,11 @@ def _math_verify(pred: str, gold: str) -> bool:
 
 def is_correct(text: str, gold: str | int, modulo: int | None = None) -> bool:
     """Whether the completion's last boxed answer equals ``gold``."""
-    pred = parse_answer(text, modulo)
+    return answer_matches(parse_answer(text, modulo), gold, modulo)
+
+
+def answer_matches(pred: str | None, gold: str | int, modulo: int | None = None) -> bool:
+    """Whether an answer already taken out of a completion (``parse_answer``) equals ``gold``."""
     if pred is None:
         return False
     gold_answer = normalize_answer(str(gold), modulo)

@@ -16,7 +16,7 @@ from trl import GRPOConfig, GRPOTrainer
 
 from fastmath_r1.data import prompt_messages
 from fastmath_r1.rewards import build_rewards, reject_unparsable_gold
-from fastmath_r1.training import StepCSVLogger, device_args, train_and_save
+from fastmath_r1.training import StepCSVLogger, run_args, train_and_save
 
 # Setting -> (the paper's value, TRL 1.16's default). The config states each of these explicitly.
 PAPER_GRPO_SETTINGS = {
@@ -56,19 +56,8 @@ def train_grpo(
     checkpoint_dir: Path,
     log_csv: Path,
 ) -> None:
-    args = dict(trainer_args)
-    bf16 = args.pop("bf16", False)
     reward_funcs, weights = build_rewards(rewards)
-    config = GRPOConfig(
-        output_dir=str(checkpoint_dir),
-        reward_weights=weights,
-        logging_steps=1,
-        disable_tqdm=True,
-        report_to="none",
-        save_total_limit=1,
-        **device_args(bf16),
-        **args,
-    )
+    config = GRPOConfig(reward_weights=weights, **run_args(trainer_args, checkpoint_dir))
     disable_progress_bars()
     tokenizer = AutoTokenizer.from_pretrained(model_dir)
     trainer = GRPOTrainer(

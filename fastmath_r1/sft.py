@@ -14,7 +14,7 @@ from datasets import Dataset, disable_progress_bars
 from transformers import AutoModelForCausalLM, AutoTokenizer
 from trl import SFTConfig, SFTTrainer
 
-from fastmath_r1.training import StepCSVLogger, device_args, train_and_save
+from fastmath_r1.training import StepCSVLogger, run_args, train_and_save
 
 
 def train_sft(
@@ -27,20 +27,11 @@ def train_sft(
     trainer_args: dict,
 ) -> None:
     """Train `model_dir` on `train` (columns `prompt`, `completion`) and save the result to `out_dir`."""
-    args = dict(trainer_args)
-    bf16 = args.pop("bf16", False)
     config = SFTConfig(
-        output_dir=str(checkpoint_dir),
         num_train_epochs=epochs,
         completion_only_loss=True,
         save_strategy="epoch",
-        save_total_limit=1,
-        logging_steps=1,
-        # Each step is logged as one line (and to the CSV); progress bars would only garble the rule logs.
-        disable_tqdm=True,
-        report_to="none",
-        **device_args(bf16),
-        **args,
+        **run_args(trainer_args, checkpoint_dir),
     )
     disable_progress_bars()
     tokenizer = AutoTokenizer.from_pretrained(model_dir)

@@ -23,6 +23,22 @@ def device_args(bf16: bool) -> dict:
     return {"use_cpu": True, "bf16": False}
 
 
+def run_args(trainer_args: dict, checkpoint_dir: Path) -> dict:
+    """The config's trainer section plus what every stage's run adds: where checkpoints go, the device,
+    and one log line per step (to the rule log and the CSV; progress bars would only garble the log)."""
+    args = dict(trainer_args)
+    bf16 = args.pop("bf16", False)
+    return {
+        "output_dir": str(checkpoint_dir),
+        "save_total_limit": 1,
+        "logging_steps": 1,
+        "disable_tqdm": True,
+        "report_to": "none",
+        **device_args(bf16),
+        **args,
+    }
+
+
 def last_checkpoint(checkpoint_dir: Path) -> str | None:
     """The newest complete `checkpoint-N` folder, so a rerun continues where an interrupted one stopped."""
     done = [p for p in checkpoint_dir.glob("checkpoint-*") if (p / "trainer_state.json").exists()]

@@ -2,7 +2,7 @@ import json
 import sys
 
 from fastmath_r1.config import ConfigError, validate_config
-from fastmath_r1.tables import stage_labels
+from fastmath_r1.tables import sft_model_name, stage_labels
 
 try:
     validate_config(config, f"{workflow.basedir}/workflow/schemas/config.schema.yaml")
@@ -13,7 +13,7 @@ R = f"results/{config['preset']}"
 # The paper's reported numbers ship with the workflow, wherever the run's working directory is.
 PAPER_NUMBERS = f"{workflow.basedir}/paper/reported.csv"
 BENCHMARKS = list(config["eval"]["benchmarks"])
-SFT_MODELS = [f"sft-e{e}" for e in config["sft"]["epochs"]]
+SFT_MODELS = [sft_model_name(e) for e in config["sft"]["epochs"]]
 GRPO_ARMS = config["grpo"]["arms"]
 GRPO_MODELS = [f"grpo-{arm}" for arm in GRPO_ARMS]
 EVAL_MODELS = ["original", *SFT_MODELS, *GRPO_MODELS]
