@@ -34,11 +34,79 @@ def cmd_world(a: argparse.Namespace) -> None:
     write_world(a.spec, a.benchmarks, a.out_dir)
 
 
+def _trace_length(tokenizer_dir: Path | None):
+    """Characters, or tokens of the given tokenizer (the paper's 12,800-token floor)."""
+    if tokenizer_dir is None:
+        return len
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(tokenizer_dir)
+    return lambda text: len(tokenizer(text, add_special_tokens=False)["input_ids"])
+
+
 def cmd_build_set(a: argparse.Namespace) -> None:
     from fastmath_r1.data import write_training_set
 
-    table = write_training_set(a.pool, a.selection, a.keep, a.out)
-    log.info("%s: %d rows (%s) from %s", a.out, len(table), a.keep, a.pool)
+    table = write_training_set(a.pool, a.selection, a.keep, a.out, _trace_length(a.tokenizer))
+    log.info("%s: %d rows (%s) from %s", a.out, len(table), a.keep, ", ".join(map(str, a.pool)))
+
+
+def cmd_hub_source(a: argparse.Namespace) -> None:
+    from fastmath_r1.data import sample_rows, select_hard, to_openr1_shape
+    from fastmath_r1.hub import describe, load_hub_table
+
+    origin = describe(a.dataset)
+    shaped = to_openr1_shape(load_hub_table(a.dataset), a.format, origin)
+    selected = select_hard(shaped, **a.selection, length=_trace_length(a.tokenizer))
+    pool = sample_rows(selected, a.sample, a.seed)
+    pool.to_parquet(a.out, index=False)
+    log.info("%s: %d rows, %d pass the selection %s, %d kept", origin, len(shaped), len(selected), a.selection, len(pool))
+
+
+def cmd_grpo_set(a: argparse.Namespace) -> None:
+    from fastmath_r1.data import grpo_prompts, to_openr1_shape
+    from fastmath_r1.hub import describe, load_hub_table
+
+    origin = describe(a.dataset)
+    table = load_hub_table(a.dataset)
+    shaped = table if a.format == "prompts" else to_openr1_shape(table, a.format, origin)
+    prompts = grpo_prompts(shaped)
+    prompts.to_parquet(a.out, index=False)
+    log.info("%s: %d GRPO prompts", origin, len(prompts))
+
+
+def cmd_published_sft(a: argparse.Namespace) -> None:
+    from fastmath_r1.hub import describe, load_hub_table
+
+    table = load_hub_table(a.dataset)
+    missing = {"problem", "generation"} - set(table.columns)
+    if missing:
+        raise SystemExit(f"{describe(a.dataset)}: missing column(s) {', '.join(sorted(missing))} (has: {', '.join(table.columns)})")
+    table.to_parquet(a.out, index=False)
+    log.info("%s: %d SFT rows", describe(a.dataset), len(table))
+
+
+def cmd_benchmark(a: argparse.Namespace) -> None:
+    from fastmath_r1.benchmarks import load_benchmark
+
+    table = load_benchmark(a.spec, a.name)
+    table.to_parquet(a.out, index=False)
+    log.info("%s: %d problems", a.name, len(table))
+
+
+def cmd_download_model(a: argparse.Namespace) -> None:
+    from fastmath_r1.hub import download_model
+
+    download_model(a.spec, a.out)
+
+
+def cmd_launch(a: argparse.Namespace) -> None:
+    from fastmath_r1.launch import plan, run
+
+    step = a.step[1:] if a.step[:1] == ["--"] else a.step
+    status = run(plan(a.launch, step, a.vllm_server), server_log=a.server_log)
+    if status:
+        raise SystemExit(f"training step {step[0]} failed with exit status {status}")
 
 
 def cmd_data_card(a: argparse.Namespace) -> None:
@@ -70,9 +138,23 @@ def cmd_sft(a: argparse.Namespace) -> None:
     from fastmath_r1.sft import train_sft
 
     _set_threads(a.threads)
+    _keep_matching_checkpoints(a, [a.model, a.data])
     train = to_prompt_completion(read_table(a.data), a.prompts["system"], a.prompts["user"])
     log.info("SFT of %s on %d examples for %s epochs", a.model, len(train), a.epochs)
-    train_sft(a.model, train, a.out, a.checkpoint_dir, a.log_csv, a.epochs, a.trainer)
+    train_sft(a.model, train, a.out, a.checkpoint_dir, a.log_csv, a.epochs, a.trainer, a.chat_template or None)
+
+
+def _keep_matching_checkpoints(a: argparse.Namespace, inputs: list) -> None:
+    """In the main process, before any process starts training (the others wait for it)."""
+    from accelerate import PartialState
+
+    from fastmath_r1.training import input_stamps, keep_matching_checkpoints
+
+    state = PartialState()
+    if state.is_main_process:
+        run = {k: str(v) if isinstance(v, Path) else v for k, v in vars(a).items() if k not in ("func", "threads")}
+        keep_matching_checkpoints(a.checkpoint_dir, {"args": run, "inputs": input_stamps(inputs)})
+    state.wait_for_everyone()
 
 
 def cmd_evaluate(a: argparse.Namespace) -> None:
@@ -102,9 +184,10 @@ def cmd_grpo(a: argparse.Namespace) -> None:
     from fastmath_r1.grpo import train_grpo
 
     _set_threads(a.threads)
+    _keep_matching_checkpoints(a, [a.model, a.prompts_table])
     prompts = read_table(a.prompts_table)
     log.info("GRPO of %s on %d prompts with rewards %s", a.model, len(prompts), [r["name"] for r in a.rewards])
-    train_grpo(a.model, prompts, a.prompts, a.rewards, a.trainer, a.out, a.checkpoint_dir, a.log_csv)
+    train_grpo(a.model, prompts, a.prompts, a.rewards, a.trainer, a.out, a.checkpoint_dir, a.log_csv, a.max_prompt_length)
 
 
 def cmd_sft_epochs(a: argparse.Namespace) -> None:
@@ -140,10 +223,10 @@ def cmd_budget_sweep(a: argparse.Namespace) -> None:
     from fastmath_r1.figures import plot_budget_sweep
     from fastmath_r1.tables import budget_sweep_table
 
-    table = budget_sweep_table(a.metrics, a.models)
+    table = budget_sweep_table(a.metrics, a.models, a.budgets)
     table.to_csv(a.out_csv, index=False)
-    _write_md(table, a.out_md, "Token-budget sweep (paper T3)", "Each budget scored from truncations of the same samples; 95% bootstrap CIs.", ["model", "budget"])
-    plot_budget_sweep(table, a.models[-1], a.out_png)
+    _write_md(table, a.out_md, a.title, "Each budget scored from truncations of the same samples; 95% bootstrap CIs.", ["model", "budget"])
+    plot_budget_sweep(table, a.solid or a.models[-1:], a.out_png)
 
 
 def cmd_reward_ablation(a: argparse.Namespace) -> None:
@@ -184,12 +267,17 @@ def cmd_aimo(a: argparse.Namespace) -> None:
     from fastmath_r1.grading import normalize_answer
     from fastmath_r1.tables import aimo_table
 
-    benchmark = read_table(a.benchmark)
-    gold = {pid: normalize_answer(str(ans), a.modulo) for pid, ans in zip(benchmark["problem_id"], benchmark["answer"])}
+    # Problems of several benchmarks are pooled into one table, so their ids carry the benchmark's name.
+    gold = {}
+    for item in a.benchmark:
+        name, _, path = item.partition("=")
+        benchmark = read_table(path)
+        gold |= {f"{name}/{pid}": normalize_answer(str(ans), a.modulo) for pid, ans in zip(benchmark["problem_id"], benchmark["answer"])}
     grades = []
-    for model, path, model_dir in a.run:
+    for model, name, path, model_dir in a.run:
         tokenizer = AutoTokenizer.from_pretrained(model_dir)
         completions = read_table(path)
+        completions["problem_id"] = name + "/" + completions["problem_id"].astype(str)
         for budget in sorted(a.budgets, reverse=True):
             grades.append(graded_at_budget(completions, gold, budget, tokenizer, a.modulo).assign(model=model, budget=budget))
     table = aimo_table(pd.concat(grades, ignore_index=True), gold)
@@ -217,16 +305,56 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("world", help="generate the miniature's math world (pools and held-out sets)")
     p.add_argument("--spec", type=_json, required=True, help="the config's world section")
-    p.add_argument("--benchmarks", type=_json, required=True, help="the config's eval.benchmarks section")
+    p.add_argument("--benchmarks", type=_json, required=True, help="JSON: name -> spec of the world-drawn held-out sets")
     p.add_argument("--out-dir", type=Path, required=True)
     p.set_defaults(func=cmd_world)
 
-    p = sub.add_parser("build-set", help="select rows of an OpenR1-shaped pool and keep their correct traces")
-    p.add_argument("--pool", type=Path, required=True, help="table with problem, answer, generations, correctness_math_verify")
-    p.add_argument("--selection", type=_json, required=True, help="min_generation_chars, min_accuracy, max_accuracy")
+    p = sub.add_parser("build-set", help="select rows of OpenR1-shaped pools, merge them and keep their correct traces")
+    p.add_argument("--pool", type=Path, nargs="+", required=True, help="tables with problem, answer, generations, correctness_math_verify")
+    p.add_argument("--selection", type=_json, required=True, help="min_generation_length, length_unit, min_accuracy, max_accuracy")
+    p.add_argument("--tokenizer", type=Path, help="model directory whose tokenizer measures lengths in tokens")
     p.add_argument("--keep", choices=["shortest-correct", "all-correct"], required=True)
     p.add_argument("--out", type=Path, required=True)
     p.set_defaults(func=cmd_build_set)
+
+    p = sub.add_parser("hub-source", help="one source of the stage-1 set: a Hub dataset, OpenR1-shaped, selected and sampled")
+    p.add_argument("--dataset", type=_json, required=True, help="repo_id, revision, config, split, data_files")
+    p.add_argument("--format", choices=["openr1", "light-r1"], required=True)
+    p.add_argument("--selection", type=_json, required=True)
+    p.add_argument("--sample", type=int, help="random rows kept after the selection (all when omitted)")
+    p.add_argument("--seed", type=int, default=2025)
+    p.add_argument("--tokenizer", type=Path, help="model directory whose tokenizer measures lengths in tokens")
+    p.add_argument("--out", type=Path, required=True)
+    p.set_defaults(func=cmd_hub_source)
+
+    p = sub.add_parser("grpo-set", help="stage-2 prompts (problem, answer) from a Hub dataset")
+    p.add_argument("--dataset", type=_json, required=True)
+    p.add_argument("--format", choices=["openr1", "light-r1", "prompts"], required=True, help="prompts: problem and answer columns as they are")
+    p.add_argument("--out", type=Path, required=True)
+    p.set_defaults(func=cmd_grpo_set)
+
+    p = sub.add_parser("published-sft", help="the authors' published stage-1 set, as it is")
+    p.add_argument("--dataset", type=_json, required=True)
+    p.add_argument("--out", type=Path, required=True)
+    p.set_defaults(func=cmd_published_sft)
+
+    p = sub.add_parser("benchmark", help="a held-out set from a local file or the Hub, as (problem_id, problem, answer)")
+    p.add_argument("--spec", type=_json, required=True, help="the benchmark's entry in the config's benchmarks registry")
+    p.add_argument("--name", required=True)
+    p.add_argument("--out", type=Path, required=True)
+    p.set_defaults(func=cmd_benchmark)
+
+    p = sub.add_parser("download-model", help="a model from the Hub at a pinned revision")
+    p.add_argument("--spec", type=_json, required=True, help="repo_id and revision")
+    p.add_argument("--out", type=Path, required=True)
+    p.set_defaults(func=cmd_download_model)
+
+    p = sub.add_parser("launch", help="run a training step in-process or with accelerate launch (and a vLLM server)")
+    p.add_argument("--launch", type=_json, required=True, help="the step's launch section: gpus, accelerate_config, vllm_server_gpus")
+    p.add_argument("--vllm-server", type=_json, help="GRPO server mode: model, port, gpu_memory_utilization, max_model_len")
+    p.add_argument("--server-log", type=Path, help="where the vLLM server's output goes")
+    p.add_argument("step", nargs=argparse.REMAINDER, help="-- then the fastmath-r1 subcommand and its arguments")
+    p.set_defaults(func=cmd_launch)
 
     p = sub.add_parser("data-card", help="counts and length statistics of data tables")
     p.add_argument("--table", nargs="+", required=True, metavar="NAME=PATH")
@@ -251,6 +379,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, required=True)
     p.add_argument("--log-csv", type=Path, required=True, help="per-step training log")
     p.add_argument("--checkpoint-dir", type=Path, required=True, help="kept until the run finishes, for resuming")
+    p.add_argument("--chat-template", default="", help="Jinja chat template set on the tokenizer before training; empty keeps the model's")
     p.add_argument("--threads", type=int, default=1)
     p.set_defaults(func=cmd_sft)
 
@@ -263,6 +392,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, required=True)
     p.add_argument("--log-csv", type=Path, required=True)
     p.add_argument("--checkpoint-dir", type=Path, required=True)
+    p.add_argument("--max-prompt-length", type=int, help="drop prompts with more tokens")
     p.add_argument("--threads", type=int, default=1)
     p.set_defaults(func=cmd_grpo)
 
@@ -298,7 +428,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("budget-sweep", help="paper T3: Pass@1 and tokens at every budget")
     p.add_argument("--metrics", type=Path, nargs="+", required=True)
-    p.add_argument("--models", nargs="+", required=True, help="base models first, the final model last")
+    p.add_argument("--models", nargs="+", required=True, help="in table order")
+    p.add_argument("--budgets", type=int, nargs="+", help="the budgets shown (default: all)")
+    p.add_argument("--solid", nargs="+", help="models drawn solid, the others dashed (default: the last one)")
+    p.add_argument("--title", default="Token-budget sweep (paper T3)")
     p.add_argument("--out-csv", type=Path, required=True)
     p.add_argument("--out-md", type=Path, required=True)
     p.add_argument("--out-png", type=Path, required=True)
@@ -327,8 +460,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_grpo_curves)
 
     p = sub.add_parser("aimo", help="paper T5: the AIMO-2 local-validation protocol")
-    p.add_argument("--benchmark", type=Path, required=True)
-    p.add_argument("--run", nargs=3, action="append", required=True, metavar=("MODEL", "COMPLETIONS", "MODEL_DIR"))
+    p.add_argument("--benchmark", nargs="+", required=True, metavar="NAME=PATH", help="benchmarks pooled into one table")
+    p.add_argument("--run", nargs=4, action="append", required=True, metavar=("MODEL", "BENCHMARK", "COMPLETIONS", "MODEL_DIR"))
     p.add_argument("--budgets", type=int, nargs="+", required=True)
     p.add_argument("--modulo", type=int, default=1000)
     p.add_argument("--out-csv", type=Path, required=True)

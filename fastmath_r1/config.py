@@ -13,7 +13,10 @@ import yaml
 from jsonschema import Draft202012Validator, validators
 from jsonschema.exceptions import best_match
 
-SCHEMA_PATH = Path(__file__).resolve().parent.parent / "workflow" / "schemas" / "config.schema.yaml"
+ROOT = Path(__file__).resolve().parent.parent
+SCHEMA_PATH = ROOT / "workflow" / "schemas" / "config.schema.yaml"
+DEFAULT_CONFIG = ROOT / "config" / "config.yaml"
+PRESETS = ROOT / "config" / "presets"
 
 
 class ConfigError(ValueError):
@@ -57,11 +60,34 @@ def validate_config(config: dict, schema_path: Path = SCHEMA_PATH) -> dict:
 
 
 def load_config(*paths: str | Path) -> dict:
-    """Merge YAML files left to right (later keys win, recursively), as Snakemake does with --configfile."""
-    merged: dict = {}
+    """The config Snakemake runs with for `--configfile paths...`: the default, then each file merged
+    over it (later keys win, recursively), with `extends` resolved and the schema's defaults filled."""
+    overrides: dict = {}
     for path in paths:
-        merge(merged, yaml.safe_load(Path(path).read_text()) or {})
-    return validate_config(merged)
+        merge(overrides, yaml.safe_load(Path(path).read_text()) or {})
+    return validate_config(resolve_extends(overrides))
+
+
+def resolve_extends(overrides: dict, default: Path = DEFAULT_CONFIG, presets: Path = PRESETS) -> dict:
+    """The default config, then the preset named by `extends` (itself resolved the same way), then
+    `overrides`: a preset can be a small change of another one (paper-7b of paper) rather than a copy."""
+    chain, seen = [], set()
+    layer = overrides
+    while "extends" in layer:
+        name = layer["extends"]
+        if name in seen:
+            raise ConfigError(f"config key extends: presets extend each other in a loop ({' -> '.join([*seen, name])})")
+        seen.add(name)
+        path = presets / f"{name}.yaml"
+        if not path.exists():
+            known = ", ".join(sorted(p.stem for p in presets.glob("*.yaml")))
+            raise ConfigError(f"config key extends: no preset {name!r} in {presets} (known: {known})")
+        layer = yaml.safe_load(path.read_text()) or {}
+        chain.append(layer)
+    config = yaml.safe_load(Path(default).read_text())
+    for layer in [*reversed(chain), overrides]:
+        merge(config, {k: v for k, v in layer.items() if k != "extends"})
+    return config
 
 
 def merge(base: dict, override: dict) -> dict:

@@ -2,14 +2,22 @@
 
 The selection functions take frames shaped like OpenR1-Math-220k (`problem`, `answer`, `generations`,
 `correctness_math_verify`), so the same code builds the miniature's stage-1 set from the generated
-world and the paper's set from the Hub.
+world and the paper's set from the Hub. Other sources are first brought to that shape
+(`to_openr1_shape`): Light-R1's ShareGPT conversations become one verified trace per problem.
 """
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
+
+from fastmath_r1.grading import last_boxed
+
+log = logging.getLogger("fastmath_r1")
+OPENR1_COLUMNS = ["problem", "answer", "generations", "correctness_math_verify"]
 
 
 def read_table(path: str | Path) -> pd.DataFrame:
@@ -28,16 +36,74 @@ def generation_accuracy(df: pd.DataFrame) -> pd.Series:
     return df["correctness_math_verify"].map(lambda flags: sum(flags) / len(flags) if len(flags) else 0.0)
 
 
-def mean_generation_chars(df: pd.DataFrame) -> pd.Series:
-    return df["generations"].map(lambda gens: sum(map(len, gens)) / len(gens) if len(gens) else 0.0)
+def mean_generation_length(df: pd.DataFrame, length: Callable[[str], int] = len) -> pd.Series:
+    return df["generations"].map(lambda gens: sum(map(length, gens)) / len(gens) if len(gens) else 0.0)
 
 
-def select_hard(df: pd.DataFrame, min_generation_chars: int, min_accuracy: float, max_accuracy: float) -> pd.DataFrame:
+def select_hard(
+    df: pd.DataFrame,
+    min_generation_length: int,
+    min_accuracy: float,
+    max_accuracy: float,
+    length_unit: str = "chars",
+    length: Callable[[str], int] = len,
+) -> pd.DataFrame:
     """Rows whose traces are long (the paper: R1 trace over 12,800 tokens) and whose teacher accuracy
-    lies in a band (the paper: above 50%, or between 50% and 75%): hard but solvable problems."""
+    lies in a band (the paper: above 50%, or between 50% and 75%): hard but solvable problems.
+
+    `length` measures one trace in `length_unit` (characters by default; a tokenizer's count for tokens).
+    The paper does not say whether "the trace" is each trace or their mean; this takes the mean.
+    """
+    if length_unit == "tokens" and length is len:
+        raise ValueError("a length floor in tokens needs a tokenizer's `length` function")
     accuracy = generation_accuracy(df)
-    keep = (mean_generation_chars(df) >= min_generation_chars) & (accuracy >= min_accuracy) & (accuracy <= max_accuracy)
+    long_enough = mean_generation_length(df, length) >= min_generation_length if min_generation_length else True
+    keep = long_enough & (accuracy >= min_accuracy) & (accuracy <= max_accuracy)
     return df[keep].reset_index(drop=True)
+
+
+def to_openr1_shape(df: pd.DataFrame, fmt: str, origin: str) -> pd.DataFrame:
+    """A source table in the OpenR1-Math-220k shape that the selection functions read.
+
+    `light-r1`: qihoo360/Light-R1-SFTData rows hold ShareGPT `conversations` (user problem, assistant
+    trace), every trace verified correct by its authors; where no `answer` column gives the ground
+    truth, the answer is the trace's last \\boxed{} (rows without one are dropped).
+    """
+    if fmt == "openr1":
+        missing = [c for c in OPENR1_COLUMNS if c not in df.columns]
+        if missing:
+            raise ValueError(f"{origin}: missing column(s) {', '.join(missing)} for the openr1 format (has: {', '.join(map(str, df.columns))})")
+        return df[OPENR1_COLUMNS].assign(generations=df["generations"].map(list), correctness_math_verify=df["correctness_math_verify"].map(lambda f: [bool(x) for x in f]))
+    if fmt != "light-r1":
+        raise ValueError(f"{origin}: unknown source format {fmt!r} (expected openr1 or light-r1)")
+    if "conversations" not in df.columns:
+        raise ValueError(f"{origin}: missing column conversations for the light-r1 format (has: {', '.join(map(str, df.columns))})")
+    rows = []
+    for index, turns in enumerate(df["conversations"]):
+        by_role = {turn["from"]: turn["value"] for turn in turns}
+        if "user" not in by_role or "assistant" not in by_role:
+            raise ValueError(f"{origin}: row {index} has no user and assistant turn (roles: {', '.join(by_role)})")
+        given = str(df["answer"].iloc[index]).strip() if "answer" in df.columns and pd.notna(df["answer"].iloc[index]) else ""
+        answer = given or last_boxed(by_role["assistant"]) or ""
+        rows.append({"problem": by_role["user"], "answer": answer, "generations": [by_role["assistant"]], "correctness_math_verify": [True]})
+    shaped = pd.DataFrame(rows, columns=OPENR1_COLUMNS)
+    unanswered = shaped["answer"] == ""
+    if unanswered.any():
+        log.warning("%s: %d of %d rows have neither an answer nor a \\boxed{} answer in the trace; dropped", origin, unanswered.sum(), len(shaped))
+    return shaped[~unanswered].reset_index(drop=True)
+
+
+def sample_rows(df: pd.DataFrame, n: int | None, seed: int) -> pd.DataFrame:
+    """`n` random rows (all of them when n is None or not smaller), in a seed-determined order."""
+    if n is None or n >= len(df):
+        return df.reset_index(drop=True)
+    return df.sample(n=n, random_state=seed).reset_index(drop=True)
+
+
+def grpo_prompts(df: pd.DataFrame) -> pd.DataFrame:
+    """Stage-2 prompts: one row per problem with its answer (the first one where sources repeat it)."""
+    prompts = df[["problem", "answer"]].drop_duplicates("problem").reset_index(drop=True)
+    return prompts.assign(problem_id=[f"grpo-{i}" for i in range(len(prompts))])[["problem_id", "problem", "answer"]]
 
 
 def shortest_correct_generation(df: pd.DataFrame) -> pd.DataFrame:
@@ -82,10 +148,11 @@ def to_prompt_completion(df: pd.DataFrame, system: str, user_template: str) -> p
     )
 
 
-def write_training_set(pool: Path, selection: dict, keep: str, out: Path) -> pd.DataFrame:
-    """Select rows of an OpenR1-shaped pool and keep one trace per row (`shortest-correct`, the paper's
-    stage-1 rule) or every correct trace (`all-correct`, the broad corpus of a distilled reasoner)."""
-    selected = select_hard(read_table(pool), **selection)
+def write_training_set(pools: list[Path], selection: dict, keep: str, out: Path, length: Callable[[str], int] = len) -> pd.DataFrame:
+    """Select rows of OpenR1-shaped pools, merge them, and keep one trace per problem
+    (`shortest-correct`, the paper's stage-1 rule: deduplicated across pools) or every correct trace
+    (`all-correct`, the broad corpus of a distilled reasoner)."""
+    selected = pd.concat([select_hard(read_table(pool), **selection, length=length) for pool in pools], ignore_index=True)
     if keep == "shortest-correct":
         table = shortest_correct_generation(selected)
     elif keep == "all-correct":
@@ -93,7 +160,7 @@ def write_training_set(pool: Path, selection: dict, keep: str, out: Path) -> pd.
     else:
         raise ValueError(f"keep must be 'shortest-correct' or 'all-correct', not {keep!r}")
     if table.empty:
-        raise ValueError(f"{pool}: no row passes the selection {selection} with a correct trace")
+        raise ValueError(f"{', '.join(map(str, pools))}: no row passes the selection {selection} with a correct trace")
     table.to_parquet(out, index=False)
     return table
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
+import matplotlib.pyplot as plt
+import pandas as pd
 
 
 def _errorbars(table: pd.DataFrame, metric: str) -> list[pd.Series]:
@@ -47,15 +47,15 @@ def _benchmark_axes(table: pd.DataFrame, width: float = 5.0):
     return fig, dict(zip(benchmarks, axes[0]))
 
 
-def plot_budget_sweep(table: pd.DataFrame, final_model: str, out_png: Path) -> None:
+def plot_budget_sweep(table: pd.DataFrame, solid_models: list[str], out_png: Path) -> None:
     """Paper T3 figure: Pass@1 against mean output tokens, one point per budget, one panel per held-out
-    set; the base models dashed and the final model solid."""
+    set; the base models dashed and the trained (Fast) models solid."""
     fig, axes = _benchmark_axes(table)
     for benchmark, ax in axes.items():
         for model, rows in table[table["benchmark"] == benchmark].groupby("model", sort=False):
             rows = rows.sort_values("budget")
             ax.errorbar(rows["tokens"], rows["pass@1"], yerr=_errorbars(rows, "pass@1"), marker="o", capsize=2,
-                        linestyle="-" if model == final_model else "--", label=model)
+                        linestyle="-" if model in solid_models else "--", label=model)
             for _, r in rows.iterrows():
                 ax.annotate(str(int(r["budget"])), (r["tokens"], r["pass@1"]), fontsize=6, xytext=(3, -8), textcoords="offset points")
         ax.set(title=benchmark, xlabel="mean output tokens", ylabel="Pass@1 (%)")

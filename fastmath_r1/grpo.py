@@ -7,6 +7,7 @@ default by accident. Everything else comes from the config's trainer section.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import pandas as pd
@@ -15,8 +16,11 @@ from transformers import AutoModelForCausalLM, AutoTokenizer
 from trl import GRPOConfig, GRPOTrainer
 
 from fastmath_r1.data import prompt_messages
+from fastmath_r1.evaluate import prompt_token_ids
 from fastmath_r1.rewards import build_rewards, reject_unparsable_gold
 from fastmath_r1.training import StepCSVLogger, run_args, train_and_save
+
+log = logging.getLogger("fastmath_r1")
 
 # Setting -> (the paper's value, TRL 1.16's default). The config states each of these explicitly.
 PAPER_GRPO_SETTINGS = {
@@ -35,15 +39,29 @@ PAPER_GRPO_SETTINGS = {
 }
 
 
-def grpo_dataset(prompts: pd.DataFrame, system: str, user_template: str) -> Dataset:
-    """Conversational prompts with the gold answer alongside, which TRL passes on to the rewards."""
+def grpo_dataset(prompts: pd.DataFrame, system: str, user_template: str, tokenizer=None, max_prompt_length: int | None = None) -> Dataset:
+    """Conversational prompts with the gold answer alongside, which TRL passes on to the rewards.
+
+    TRL 1.16 has no prompt-length limit, so prompts longer than `max_prompt_length` tokens (the
+    paper's 512) are dropped here rather than truncated."""
     checked = reject_unparsable_gold(prompts.reset_index(drop=True))
+    if max_prompt_length is not None:
+        ids = prompt_token_ids(tokenizer, checked["problem"].tolist(), system, user_template)
+        fits = pd.Series([len(i) <= max_prompt_length for i in ids], index=checked.index)
+        if not fits.all():
+            log.warning("dropping %d of %d prompts longer than %d tokens", (~fits).sum(), len(fits), max_prompt_length)
+        checked = checked[fits].reset_index(drop=True)
     return Dataset.from_dict(
         {
             "prompt": [prompt_messages(p, system, user_template) for p in checked["problem"]],
             "answer": checked["answer"].astype(str).tolist(),
         }
     )
+
+
+def grpo_config(trainer_args: dict, weights: list[float], checkpoint_dir: Path) -> GRPOConfig:
+    """The GRPOConfig a run trains with: the config's trainer section, the reward weights, the paths."""
+    return GRPOConfig(reward_weights=weights, **run_args(trainer_args, checkpoint_dir))
 
 
 def train_grpo(
@@ -55,16 +73,17 @@ def train_grpo(
     out_dir: Path,
     checkpoint_dir: Path,
     log_csv: Path,
+    max_prompt_length: int | None = None,
 ) -> None:
     reward_funcs, weights = build_rewards(rewards)
-    config = GRPOConfig(reward_weights=weights, **run_args(trainer_args, checkpoint_dir))
+    config = grpo_config(trainer_args, weights, checkpoint_dir)
     disable_progress_bars()
     tokenizer = AutoTokenizer.from_pretrained(model_dir)
     trainer = GRPOTrainer(
         model=AutoModelForCausalLM.from_pretrained(model_dir),
         reward_funcs=reward_funcs,
         args=config,
-        train_dataset=grpo_dataset(prompts, prompt_format["system"], prompt_format["user"]),
+        train_dataset=grpo_dataset(prompts, prompt_format["system"], prompt_format["user"], tokenizer, max_prompt_length),
         processing_class=tokenizer,
         callbacks=[StepCSVLogger(log_csv)],
     )

@@ -17,6 +17,16 @@ from trl import SFTConfig, SFTTrainer
 from fastmath_r1.training import StepCSVLogger, run_args, train_and_save
 
 
+def sft_config(trainer_args: dict, epochs: float, checkpoint_dir: Path) -> SFTConfig:
+    """The SFTConfig a run trains with: the config's trainer section, the epoch count, and the paths."""
+    return SFTConfig(
+        num_train_epochs=epochs,
+        completion_only_loss=True,
+        save_strategy="epoch",
+        **run_args(trainer_args, checkpoint_dir),
+    )
+
+
 def train_sft(
     model_dir: str,
     train: pd.DataFrame,
@@ -25,16 +35,17 @@ def train_sft(
     log_csv: Path,
     epochs: float,
     trainer_args: dict,
+    chat_template: str | None = None,
 ) -> None:
-    """Train `model_dir` on `train` (columns `prompt`, `completion`) and save the result to `out_dir`."""
-    config = SFTConfig(
-        num_train_epochs=epochs,
-        completion_only_loss=True,
-        save_strategy="epoch",
-        **run_args(trainer_args, checkpoint_dir),
-    )
+    """Train `model_dir` on `train` (columns `prompt`, `completion`) and save the result to `out_dir`.
+
+    `chat_template` replaces the tokenizer's own (the authors trained with theirs); it is saved with
+    the model, so evaluation formats prompts the way training did."""
+    config = sft_config(trainer_args, epochs, checkpoint_dir)
     disable_progress_bars()
     tokenizer = AutoTokenizer.from_pretrained(model_dir)
+    if chat_template:
+        tokenizer.chat_template = chat_template
     trainer = SFTTrainer(
         model=AutoModelForCausalLM.from_pretrained(model_dir),
         args=config,

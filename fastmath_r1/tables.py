@@ -89,10 +89,10 @@ def stage_table(metric_files: list[Path], budget: int, stages: dict[str, str]) -
     return rows[["model", "stage", "benchmark", "budget", "pass@1", "pass@1_lo", "pass@1_hi", "tokens", "tokens_lo", "tokens_hi"]].reset_index(drop=True)
 
 
-def budget_sweep_table(metric_files: list[Path], models: list[str]) -> pd.DataFrame:
-    """Paper T3: every budget for each model, from truncations of the same samples."""
+def budget_sweep_table(metric_files: list[Path], models: list[str], budgets: list[int] | None = None) -> pd.DataFrame:
+    """Paper T3/T4: every budget (or the listed ones) for each model, from truncations of the same samples."""
     metrics = read_metrics(metric_files)
-    rows = metrics[metrics["model"].isin(models)]
+    rows = metrics[metrics["model"].isin(models) & (metrics["budget"].isin(budgets) if budgets else True)]
     columns = ["model", "benchmark", "budget", "pass@1", "pass@1_lo", "pass@1_hi", "tokens", "tokens_lo", "tokens_hi"]
     order = {m: i for i, m in enumerate(models)}
     return rows[columns].sort_values(["model", "benchmark", "budget"], key=lambda c: c.map(order) if c.name == "model" else c).reset_index(drop=True)

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import csv
+import json
+import logging
 import shutil
 from pathlib import Path
 
 import torch
 from transformers import TrainerCallback
+
+log = logging.getLogger("fastmath_r1")
 
 # Keys TRL puts in the last log record only (a run summary, not a step).
 SUMMARY_KEYS = {"train_runtime", "train_samples_per_second", "train_steps_per_second", "train_loss"}
@@ -43,6 +47,25 @@ def last_checkpoint(checkpoint_dir: Path) -> str | None:
     """The newest complete `checkpoint-N` folder, so a rerun continues where an interrupted one stopped."""
     done = [p for p in checkpoint_dir.glob("checkpoint-*") if (p / "trainer_state.json").exists()]
     return str(max(done, key=lambda p: int(p.name.split("-")[1]))) if done else None
+
+
+def input_stamps(paths: list[Path]) -> dict[str, list[int]]:
+    """Size and modification time of every file under `paths`: what a run's checkpoints were made from."""
+    files = [f for p in map(Path, paths) for f in ([p] if p.is_file() else sorted(p.rglob("*"))) if f.is_file()]
+    return {str(f): [f.stat().st_size, f.stat().st_mtime_ns] for f in files}
+
+
+def keep_matching_checkpoints(checkpoint_dir: Path, run: dict) -> None:
+    """Resume only a run with the same arguments and inputs: checkpoints of any other run (the config
+    or an input changed since) are dropped, so a rerun never continues a stale schedule. Call it in the
+    main process only, before the trainer starts."""
+    stamp = checkpoint_dir / "run.json"
+    text = json.dumps(run, sort_keys=True, indent=1)
+    if stamp.exists() and stamp.read_text() != text:
+        log.warning("%s holds checkpoints of a run with other arguments or inputs; starting afresh", checkpoint_dir)
+        shutil.rmtree(checkpoint_dir)
+    checkpoint_dir.mkdir(parents=True, exist_ok=True)
+    stamp.write_text(text)
 
 
 def step_records(log_history: list[dict]) -> list[dict]:

@@ -61,7 +61,7 @@ POOL = openr1(
     ],
 )
 def test_select_hard_thresholds(min_chars, min_acc, max_acc, expected):
-    out = select_hard(POOL, min_generation_chars=min_chars, min_accuracy=min_acc, max_accuracy=max_acc)
+    out = select_hard(POOL, min_generation_length=min_chars, min_accuracy=min_acc, max_accuracy=max_acc)
     assert out["problem_id"].tolist() == expected
     assert list(out.columns) == list(POOL.columns)
     assert out.index.tolist() == list(range(len(expected)))
@@ -119,7 +119,7 @@ def test_all_correct_generations_one_row_per_correct_trace():
 
 # --- write_training_set ------------------------------------------------------------------------
 
-ALL = {"min_generation_chars": 0, "min_accuracy": 0.0, "max_accuracy": 1.0}
+ALL = {"min_generation_length": 0, "min_accuracy": 0.0, "max_accuracy": 1.0}
 
 
 @pytest.fixture
@@ -131,7 +131,7 @@ def pool_file(tmp_path):
 
 def test_write_training_set_shortest_correct(pool_file, tmp_path):
     out = tmp_path / "sft.parquet"
-    table = write_training_set(pool_file, ALL, "shortest-correct", out)
+    table = write_training_set([pool_file], ALL, "shortest-correct", out)
     assert table["generation"].tolist() == ["right-mid", "tiny"]
     pd.testing.assert_frame_equal(pd.read_parquet(out), table)
 
@@ -139,7 +139,7 @@ def test_write_training_set_shortest_correct(pool_file, tmp_path):
 def test_write_training_set_all_correct_applies_selection(pool_file, tmp_path):
     out = tmp_path / "all.parquet"
     # Accuracies q1: 2/3, q2: 0, q3: 1, q3-dup: 2/3; a band [0.5, 0.9] keeps q1 and q3-dup.
-    table = write_training_set(pool_file, {**ALL, "min_accuracy": 0.5, "max_accuracy": 0.9}, "all-correct", out)
+    table = write_training_set([pool_file], {**ALL, "min_accuracy": 0.5, "max_accuracy": 0.9}, "all-correct", out)
     assert table["generation"].tolist() == ["right-mid", "right-but-longest", "tiny", "another correct one"]
     assert read_table(out)["generation"].tolist() == table["generation"].tolist()
 
@@ -147,7 +147,7 @@ def test_write_training_set_all_correct_applies_selection(pool_file, tmp_path):
 @pytest.mark.parametrize(
     "selection",
     [
-        {**ALL, "min_generation_chars": 10_000},  # nothing selected
+        {**ALL, "min_generation_length": 10_000},  # nothing selected
         {**ALL, "max_accuracy": 0.0},  # only q2 selected, which has no correct trace
     ],
     ids=["nothing-selected", "no-correct-trace"],
@@ -155,14 +155,14 @@ def test_write_training_set_all_correct_applies_selection(pool_file, tmp_path):
 def test_write_training_set_raises_naming_the_pool_when_nothing_survives(pool_file, tmp_path, selection):
     out = tmp_path / "empty.parquet"
     with pytest.raises(ValueError, match=re.escape(str(pool_file))):
-        write_training_set(pool_file, selection, "shortest-correct", out)
+        write_training_set([pool_file], selection, "shortest-correct", out)
     assert not out.exists()
 
 
 def test_write_training_set_rejects_unknown_keep(pool_file, tmp_path):
     out = tmp_path / "x.parquet"
     with pytest.raises(ValueError, match="shortest-everything"):
-        write_training_set(pool_file, ALL, "shortest-everything", out)
+        write_training_set([pool_file], ALL, "shortest-everything", out)
     assert not out.exists()
 
 

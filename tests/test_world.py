@@ -27,7 +27,7 @@ SET_KEYS = {"seed", "levels", "hard_levels", "corpus_problems", "sft_pool_proble
 CALL_ARGS = {"id_prefix", "seed", "n_problems", "levels", "exclude"}
 LEVELS = CONFIG["world"]["levels"]
 SMALL = {"corpus_problems": 60, "sft_pool_problems": 30, "grpo_problems": 20, "heldout_problems": 15}
-BENCHMARKS = CONFIG["eval"]["benchmarks"]
+BENCHMARKS = {name: CONFIG["benchmarks"][name] for name in CONFIG["eval"]["benchmarks"]}
 def world_spec() -> dict:
     return copy.deepcopy(CONFIG["world"])
 

@@ -1,13 +1,13 @@
 rule world:
-    """The miniature's generated math world: training pools and held-out sets."""
+    """The miniature's generated math world: training pools and the held-out sets drawn from it."""
     output:
-        corpus=f"{R}/data/corpus.parquet",
-        sft_pool=f"{R}/data/sft_pool.parquet",
-        grpo_prompts=f"{R}/data/grpo_prompts.parquet",
-        benchmarks=expand(f"{R}/data/benchmarks/{{benchmark}}.parquet", benchmark=BENCHMARKS),
+        corpus=f"{R}/data/world/corpus.parquet",
+        sft_pool=f"{R}/data/world/sft_pool.parquet",
+        grpo_prompts=f"{R}/data/world/grpo_prompts.parquet",
+        benchmarks=expand(f"{R}/data/world/benchmarks/{{benchmark}}.parquet", benchmark=WORLD_BENCHMARKS),
     params:
         spec=as_json(config["world"]),
-        benchmarks=as_json(config["eval"]["benchmarks"]),
+        benchmarks=as_json({name: REGISTRY[name] for name in WORLD_BENCHMARKS}),
         out_dir=lambda wildcards, output: Path(output.corpus).parent,
     log:
         f"{R}/logs/world.log",
@@ -20,14 +20,31 @@ rule world:
         "--out-dir {params.out_dir} > {log} 2>&1"
 
 
+rule load_benchmark:
+    """A public held-out set (AIME, MATH-500, AIMO-2 reference) from the Hub at a pinned revision or from
+    a local file, as (problem_id, problem, answer)."""
+    output:
+        f"{R}/data/benchmarks/{{benchmark}}.parquet",
+    params:
+        spec=lambda wildcards: json.dumps(REGISTRY[wildcards.benchmark], sort_keys=True),
+    log:
+        f"{R}/logs/benchmarks/{{benchmark}}.log",
+    benchmark:
+        f"{R}/benchmarks/benchmarks/{{benchmark}}.tsv"
+    conda:
+        "../../envs/hub.yaml"
+    shell:
+        "fastmath-r1 benchmark --spec {params.spec:q} --name {wildcards.benchmark} --out {output} > {log} 2>&1"
+
+
 rule original_set:
     """Every correct trace of the broad corpus: what the stand-in original model is trained on."""
     input:
-        f"{R}/data/corpus.parquet",
+        f"{R}/data/world/corpus.parquet",
     output:
         f"{R}/data/original_train.parquet",
     params:
-        selection=as_json({"min_generation_chars": 0, "min_accuracy": 0.0, "max_accuracy": 1.0}),
+        selection=as_json(ALL_ROWS),
     log:
         f"{R}/logs/original_set.log",
     benchmark:
@@ -39,43 +56,125 @@ rule original_set:
         "--out {output} > {log} 2>&1"
 
 
-rule sft_set:
-    """Stage-1 set: hard problems, the shortest correct trace of each (the paper's construction)."""
+rule hub_source:
+    """One source of the paper's stage-1 set, read from the Hub, OpenR1-shaped, selected and sampled."""
     input:
-        f"{R}/data/sft_pool.parquet",
+        tokenizer=lambda wildcards: (
+            [f"{R}/models/original"] if uses_tokens(config["data"]["sft_sources"][wildcards.source].get("selection", ALL_ROWS)) else []
+        ),
     output:
-        f"{R}/data/sft.parquet",
+        f"{R}/data/sources/{{source}}.parquet",
     params:
-        selection=as_json(config["selection"]),
+        dataset=lambda wildcards: json.dumps(config["data"]["sft_sources"][wildcards.source]["dataset"], sort_keys=True),
+        format=lambda wildcards: config["data"]["sft_sources"][wildcards.source]["format"],
+        selection=lambda wildcards: json.dumps(config["data"]["sft_sources"][wildcards.source]["selection"], sort_keys=True),
+        sample=lambda wildcards: (
+            f"--sample {config['data']['sft_sources'][wildcards.source]['sample']}"
+            if config["data"]["sft_sources"][wildcards.source]["sample"]
+            else ""
+        ),
+        seed=config["data"]["seed"],
+        tokenizer=lambda wildcards, input: f"--tokenizer {input.tokenizer}" if input.tokenizer else "",
     log:
-        f"{R}/logs/sft_set.log",
+        f"{R}/logs/sources/{{source}}.log",
     benchmark:
-        f"{R}/benchmarks/sft_set.tsv"
+        f"{R}/benchmarks/sources/{{source}}.tsv"
     conda:
-        "../../envs/data.yaml"
+        "../../envs/hub.yaml"
     shell:
-        "fastmath-r1 build-set --pool {input} --selection {params.selection:q} --keep shortest-correct "
-        "--out {output} > {log} 2>&1"
+        "fastmath-r1 hub-source --dataset {params.dataset:q} --format {params.format} --selection {params.selection:q} "
+        "{params.sample} --seed {params.seed} {params.tokenizer} --out {output} > {log} 2>&1"
+
+
+if DATA_SOURCE == "published":
+
+    rule published_sft_set:
+        """The authors' published stage-1 set (RabotniKuma/Fast-Math-R1-SFT), as it is."""
+        output:
+            f"{R}/data/sft.parquet",
+        params:
+            dataset=as_json(config["data"]["published"]["sft"]),
+        log:
+            f"{R}/logs/sft_set.log",
+        benchmark:
+            f"{R}/benchmarks/sft_set.tsv"
+        conda:
+            "../../envs/hub.yaml"
+        shell:
+            "fastmath-r1 published-sft --dataset {params.dataset:q} --out {output} > {log} 2>&1"
+
+    rule published_grpo_set:
+        """The authors' published stage-2 prompts (RabotniKuma/Fast-Math-R1-GRPO)."""
+        output:
+            f"{R}/data/grpo_prompts.parquet",
+        params:
+            dataset=as_json(config["data"]["published"]["grpo"]),
+        log:
+            f"{R}/logs/grpo_set.log",
+        benchmark:
+            f"{R}/benchmarks/grpo_set.tsv"
+        conda:
+            "../../envs/hub.yaml"
+        shell:
+            "fastmath-r1 grpo-set --dataset {params.dataset:q} --format prompts --out {output} > {log} 2>&1"
+
+else:
+
+    rule sft_set:
+        """Stage-1 set: the selected pools merged and deduplicated by problem, keeping each problem's
+        shortest correct trace (the paper's construction)."""
+        input:
+            pools=(
+                [f"{R}/data/world/sft_pool.parquet"]
+                if DATA_SOURCE == "world"
+                else expand(f"{R}/data/sources/{{source}}.parquet", source=config["data"]["sft_sources"])
+            ),
+            tokenizer=[f"{R}/models/original"] if DATA_SOURCE == "world" and uses_tokens(config["data"]["selection"]) else [],
+        output:
+            f"{R}/data/sft.parquet",
+        params:
+            # The Hub sources are selected one by one (rule hub_source); the world's pool here.
+            selection=as_json(config["data"]["selection"] if DATA_SOURCE == "world" else ALL_ROWS),
+            tokenizer=lambda wildcards, input: f"--tokenizer {input.tokenizer}" if input.tokenizer else "",
+        log:
+            f"{R}/logs/sft_set.log",
+        benchmark:
+            f"{R}/benchmarks/sft_set.tsv"
+        conda:
+            "../../envs/data.yaml"
+        shell:
+            "fastmath-r1 build-set --pool {input.pools} --selection {params.selection:q} {params.tokenizer} "
+            "--keep shortest-correct --out {output} > {log} 2>&1"
+
+
+if DATA_SOURCE == "hub":
+
+    rule grpo_set:
+        """Stage-2 prompts rebuilt from the source (the paper: Light-R1 stage-2 problems, answers
+        extracted from the trace where missing)."""
+        output:
+            f"{R}/data/grpo_prompts.parquet",
+        params:
+            dataset=as_json(config["data"]["grpo_source"]["dataset"]),
+            format=config["data"]["grpo_source"]["format"],
+        log:
+            f"{R}/logs/grpo_set.log",
+        benchmark:
+            f"{R}/benchmarks/grpo_set.tsv"
+        conda:
+            "../../envs/hub.yaml"
+        shell:
+            "fastmath-r1 grpo-set --dataset {params.dataset:q} --format {params.format} --out {output} > {log} 2>&1"
 
 
 rule data_card:
     """Counts and length statistics of every data set the run uses."""
     input:
-        corpus=f"{R}/data/corpus.parquet",
-        original_train=f"{R}/data/original_train.parquet",
-        sft_pool=f"{R}/data/sft_pool.parquet",
-        sft=f"{R}/data/sft.parquet",
-        grpo_prompts=f"{R}/data/grpo_prompts.parquet",
-        benchmarks=expand(f"{R}/data/benchmarks/{{benchmark}}.parquet", benchmark=BENCHMARKS),
+        list(data_card_tables().values()),
     output:
         report(f"{R}/data/data_card.md", caption="../report/data_card.rst", category="Data"),
     params:
-        tables=lambda wildcards, input: " ".join(
-            [
-                *(f"{name}={input[name]}" for name in ("corpus", "original_train", "sft_pool", "sft", "grpo_prompts")),
-                *(f"{b}={path}" for b, path in zip(BENCHMARKS, input.benchmarks)),
-            ]
-        ),
+        tables=" ".join(f"{name.replace(' ', '-')}={path}" for name, path in data_card_tables().items()),
     log:
         f"{R}/logs/data_card.log",
     benchmark:

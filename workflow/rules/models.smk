@@ -1,50 +1,74 @@
-rule init_model:
-    """Tokenizer trained on the corpus and a freshly initialised small Qwen2."""
-    input:
-        f"{R}/data/original_train.parquet",
-    output:
-        directory(f"{R}/models/init"),
-    params:
-        prompts=as_json(config["prompts"]),
-        architecture=as_json(config["original"]["architecture"]),
-        vocab_size=config["tokenizer"]["vocab_size"],
-        seed=config["original"]["init_seed"],
-    log:
-        f"{R}/logs/init_model.log",
-    benchmark:
-        f"{R}/benchmarks/init_model.tsv"
-    conda:
-        "../../envs/sft.yaml"
-    shell:
-        "fastmath-r1 init-model --corpus {input} --prompts {params.prompts:q} --vocab-size {params.vocab_size} "
-        "--architecture {params.architecture:q} --seed {params.seed} --out {output} > {log} 2>&1"
+if ORIGINAL_SOURCE == "trained":
+
+    rule init_model:
+        """Tokenizer trained on the corpus and a freshly initialised small Qwen2."""
+        input:
+            f"{R}/data/original_train.parquet",
+        output:
+            directory(f"{R}/models/init"),
+        params:
+            prompts=as_json(config["prompts"]),
+            architecture=as_json(config["original"]["architecture"]),
+            vocab_size=config["tokenizer"]["vocab_size"],
+            seed=config["original"]["init_seed"],
+        log:
+            f"{R}/logs/init_model.log",
+        benchmark:
+            f"{R}/benchmarks/init_model.tsv"
+        conda:
+            "../../envs/sft.yaml"
+        shell:
+            "fastmath-r1 init-model --corpus {input} --prompts {params.prompts:q} --vocab-size {params.vocab_size} "
+            "--architecture {params.architecture:q} --seed {params.seed} --out {output} > {log} 2>&1"
 
 
-rule original:
-    """The stand-in for DeepSeek-R1-Distill-Qwen-14B: SFT of the initial model on the broad corpus."""
-    input:
-        model=f"{R}/models/init",
-        data=f"{R}/data/original_train.parquet",
-    output:
-        model=directory(f"{R}/models/original"),
-        curve=f"{R}/curves/original.csv",
-    params:
-        prompts=as_json(config["prompts"]["sft"]),
-        trainer=as_json(config["original"]["trainer"]),
-        epochs=config["original"]["epochs"],
-        checkpoints=f"{R}/checkpoints/original",
-    # Every later job waits for this one, so it takes all the cores it is given.
-    threads: workflow.cores
-    log:
-        f"{R}/logs/train/original.log",
-    benchmark:
-        f"{R}/benchmarks/train/original.tsv"
-    conda:
-        "../../envs/sft.yaml"
-    shell:
-        "fastmath-r1 sft --model {input.model} --data {input.data} --prompts {params.prompts:q} "
-        "--trainer {params.trainer:q} --epochs {params.epochs} --out {output.model} --log-csv {output.curve} "
-        "--checkpoint-dir {params.checkpoints} --threads {threads} > {log} 2>&1"
+    rule original:
+        """The stand-in for DeepSeek-R1-Distill-Qwen-14B: SFT of the initial model on the broad corpus."""
+        input:
+            model=f"{R}/models/init",
+            data=f"{R}/data/original_train.parquet",
+        output:
+            model=directory(f"{R}/models/original"),
+            curve=f"{R}/curves/original.csv",
+        params:
+            prompts=as_json(config["prompts"]["sft"]),
+            trainer=as_json(config["original"]["trainer"]),
+            epochs=config["original"]["epochs"],
+            checkpoints=f"{R}/checkpoints/original",
+        # Every later job waits for this one, so it takes all the cores it is given.
+        threads: workflow.cores
+        log:
+            f"{R}/logs/train/original.log",
+        benchmark:
+            f"{R}/benchmarks/train/original.tsv"
+        conda:
+            "../../envs/sft.yaml"
+        shell:
+            "fastmath-r1 sft --model {input.model} --data {input.data} --prompts {params.prompts:q} "
+            "--trainer {params.trainer:q} --epochs {params.epochs} --out {output.model} --log-csv {output.curve} "
+            "--checkpoint-dir {params.checkpoints} --threads {threads} > {log} 2>&1"
+
+
+if HUB_MODELS:
+
+    rule download_model:
+        """A model from the Hugging Face Hub at its pinned revision (weights, config, tokenizer)."""
+        output:
+            directory(f"{R}/models/{{hub_model}}"),
+        params:
+            spec=lambda wildcards: json.dumps(
+                {k: HUB_MODELS[wildcards.hub_model][k] for k in ("repo_id", "revision")}, sort_keys=True
+            ),
+        wildcard_constraints:
+            hub_model="|".join(HUB_MODELS),
+        log:
+            f"{R}/logs/download/{{hub_model}}.log",
+        benchmark:
+            f"{R}/benchmarks/download/{{hub_model}}.tsv"
+        conda:
+            "../../envs/hub.yaml"
+        shell:
+            "fastmath-r1 download-model --spec {params.spec:q} --out {output} > {log} 2>&1"
 
 
 rule sft:
@@ -59,7 +83,13 @@ rule sft:
         prompts=as_json(config["prompts"]["sft"]),
         trainer=as_json(config["sft"]["trainer"]),
         checkpoints=lambda wildcards: f"{R}/checkpoints/sft-e{wildcards.epochs}",
+        launch=as_json(launch_section("sft")),
+        chat_template=lambda wildcards: config["sft"]["chat_template"] or "",
     threads: config["threads"]
+    resources:
+        gpu=config["sft"]["launch"]["gpus"],
+        mem_mb=config["sft"]["launch"]["mem_mb"],
+        runtime=config["sft"]["launch"]["runtime"],
     log:
         f"{R}/logs/train/sft-e{{epochs}}.log",
     benchmark:
@@ -67,6 +97,6 @@ rule sft:
     conda:
         "../../envs/sft.yaml"
     shell:
-        "fastmath-r1 sft --model {input.model} --data {input.data} --prompts {params.prompts:q} "
+        "fastmath-r1 launch --launch {params.launch:q} -- sft --model {input.model} --data {input.data} --prompts {params.prompts:q} "
         "--trainer {params.trainer:q} --epochs {wildcards.epochs} --out {output.model} --log-csv {output.curve} "
-        "--checkpoint-dir {params.checkpoints} --threads {threads} > {log} 2>&1"
+        "--checkpoint-dir {params.checkpoints} --chat-template={params.chat_template:q} --threads {threads} > {log} 2>&1"

@@ -1,0 +1,51 @@
+"""fastmath_r1.launch: in-process on a CPU, `accelerate launch` over GPUs, and GRPO's vLLM server split."""
+
+import sys
+
+import pytest
+
+from fastmath_r1.launch import plan
+
+STEP = ["sft", "--model", "m"]
+
+
+def test_cpu_runs_one_process_of_the_cli():
+    p = plan({"gpus": 0, "accelerate_config": None}, STEP)
+    assert p.train == [sys.executable, "-m", "fastmath_r1.cli", *STEP] and p.server is None
+
+
+def test_gpus_launch_accelerate_with_the_rules_process_count():
+    p = plan({"gpus": 8, "accelerate_config": "/w/config/accelerate/zero3.yaml"}, STEP)
+    assert p.train == ["accelerate", "launch", "--config_file", "/w/config/accelerate/zero3.yaml",
+                       "--num_processes", "8", "-m", "fastmath_r1.cli", *STEP]
+    assert p.train_env == {"CUDA_VISIBLE_DEVICES": "0,1,2,3,4,5,6,7"} and p.server is None
+
+
+def test_server_mode_gives_the_last_gpus_to_trl_vllm_serve():
+    server = {"model": "results/paper/models/sft-e10", "port": 8000, "gpu_memory_utilization": 0.9, "max_model_len": 16896}
+    p = plan({"gpus": 8, "accelerate_config": "z2.yaml", "vllm_server_gpus": 4}, ["grpo"], server)
+    assert p.train[p.train.index("--num_processes") + 1] == "4"
+    assert p.train_env == {"CUDA_VISIBLE_DEVICES": "0,1,2,3"}
+    assert p.server_env == {"CUDA_VISIBLE_DEVICES": "4,5,6,7"}
+    assert p.server[:2] == ["trl", "vllm-serve"]
+    assert p.server[p.server.index("--tensor_parallel_size") + 1] == "4"
+    assert p.server[p.server.index("--model") + 1] == "results/paper/models/sft-e10"
+    assert p.server[p.server.index("--max_model_len") + 1] == "16896"
+    assert p.server_url == "http://127.0.0.1:8000/health"
+
+
+@pytest.mark.parametrize(
+    "launch, server, message",
+    [
+        ({"gpus": 8, "accelerate_config": None}, None, "need an accelerate_config"),
+        ({"gpus": 4, "accelerate_config": "z2.yaml", "vllm_server_gpus": 4}, {"model": "m", "port": 1}, "leaves no GPU"),
+        ({"gpus": 8, "accelerate_config": "z2.yaml", "vllm_server_gpus": 4}, None, "needs the vLLM server settings"),
+    ],
+)
+def test_impossible_layouts_are_refused(launch, server, message):
+    with pytest.raises(ValueError, match=message):
+        plan(launch, ["grpo"], server)
+
+
+def test_one_gpu_without_accelerate_runs_in_process():
+    assert plan({"gpus": 1, "accelerate_config": None}, STEP).train[1:3] == ["-m", "fastmath_r1.cli"]
