@@ -202,3 +202,52 @@ def test_vllm_backend_needs_vllm(model_dir):
 def test_unknown_backend_is_refused(model_dir):
     with pytest.raises(ValueError, match="unknown generation backend 'sglang'"):
         make_backend("sglang", model_dir, {})
+
+
+@pytest.fixture
+def fake_vllm(monkeypatch, model_dir):
+    """vLLM's LLM and SamplingParams as the backend calls them (vLLM needs a GPU): the engine answers
+    each prompt's n samples with the transformers tokenizer's tokens, and records its arguments."""
+    import sys
+    import types
+
+    calls = {}
+    tokenizer = AutoTokenizer.from_pretrained(model_dir)
+
+    class LLM:
+        def __init__(self, **kwargs):
+            calls["engine"] = kwargs
+
+        def get_tokenizer(self):
+            return tokenizer
+
+        def generate(self, prompts, params):
+            calls["prompts"], calls["params"] = prompts, params
+            sample = types.SimpleNamespace(text="<think>a</think> \\boxed{3}", token_ids=[5, 6, 7], finish_reason="stop")
+            cut = types.SimpleNamespace(text="<think>a", token_ids=[5, 6], finish_reason="length")
+            return [types.SimpleNamespace(outputs=[sample, cut][: params.n]) for _ in prompts]
+
+    class SamplingParams:
+        def __init__(self, **kwargs):
+            self.__dict__.update(kwargs)
+
+    monkeypatch.setitem(sys.modules, "vllm", types.SimpleNamespace(LLM=LLM, SamplingParams=SamplingParams))
+    return calls
+
+
+def test_vllm_backend_engine_and_output_schema(fake_vllm, model_dir, backend, benchmark):
+    options = {"tensor_parallel_size": 4, "max_model_len": 33000, "gpu_memory_utilization": 0.9, "dtype": "bfloat16"}
+    vllm_backend = make_backend("vllm", model_dir, options)
+    assert fake_vllm["engine"] == {"model": model_dir, **options}
+    eval_config = {"samples": 2, "budgets": [8, 16], "temperature": 1.0, "top_p": 0.9, "min_p": 0.05, "seed": 3,
+                   "stop_at_think_end": True}
+    frame = generate_completions(vllm_backend, vllm_backend.tokenizer, benchmark, PROMPTS, sampling_from_config(eval_config))
+    params = fake_vllm["params"]
+    assert (params.n, params.max_tokens, params.seed, params.stop) == (2, 16, 3, ["</think>"])
+    # The paper's prompt through the model's chat template: the same token ids the transformers backend gets.
+    assert [p["prompt_token_ids"] for p in fake_vllm["prompts"]] == prompt_token_ids(
+        backend.tokenizer, benchmark["problem"].tolist(), PROMPTS["system"], PROMPTS["user"])
+    reference = generate_completions(backend, backend.tokenizer, benchmark, PROMPTS, sampling_from_config(eval_config))
+    assert list(frame.columns) == list(reference.columns)
+    assert frame.dtypes.equals(reference.dtypes)
+    assert frame["finish_reason"].tolist() == ["stop", "length"] * len(benchmark)
