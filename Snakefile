@@ -17,9 +17,14 @@ include: "workflow/rules/models.smk"
 include: "workflow/rules/grpo.smk"
 include: "workflow/rules/eval.smk"
 include: "workflow/rules/tables.smk"
+include: "workflow/rules/hub.smk"
 
 
-report: "workflow/report/workflow.rst"
+# The report's front page is the claims report once the run has written it (rule claims).
+FRONT_PAGE = Path(f"{R}/report_front.rst").resolve()
+
+
+report: str(FRONT_PAGE) if FRONT_PAGE.exists() else "workflow/report/workflow.rst"
 
 
 rule reproduce:
@@ -27,3 +32,10 @@ rule reproduce:
     input:
         reproduce_targets(),
     default_target: True
+
+
+rule figures:
+    """Every table and figure redrawn from the saved metrics, grades and training curves alone (the
+    default preset's are committed under results/mini/), without training or generating anything."""
+    input:
+        figure_targets(),

@@ -161,21 +161,46 @@ def _middle_difficulty_row(problems: pd.DataFrame, benchmark: str, base: str, fi
             "verdict": verdict(lo, hi, "increase") if np.isfinite(value) else INCONCLUSIVE}
 
 
-def write_report(table: pd.DataFrame, out_md: Path, preset: str, budget: int) -> None:
-    lines = [
-        f"# Claims report, preset {preset}",
-        "",
+def _intro(budget: int) -> list[str]:
+    return [
         f"Each claim of the paper against this run, at a budget of {budget} tokens. Values are paired differences",
         "(final minus base model, on the same problems) with 95% bootstrap CIs over problems; the verdict is computed",
         "from the CI: reproduced (on the claimed side), not reproduced (on the other side), inconclusive (straddles).",
         f"\"Keeps accuracy\" means the CI lies within +-{KEEP_MARGIN:g} points.",
-        "",
-        "| claim | held-out set | comparison | paper | this run [95% CI] | verdict |",
-        "|---|---|---|---|---|---|",
     ]
+
+
+def _rows(table: pd.DataFrame) -> list[list[str]]:
+    rows = []
     for r in table.itertuples(index=False):
         value = f"{r.value:+.1f} {r.unit} [{r.lo:+.1f}, {r.hi:+.1f}]" if np.isfinite(r.value) else "n/a"
-        lines.append(f"| {r.claim} | {r.benchmark} | {r.comparison} | {r.paper} | {value} | **{r.verdict}** |")
+        rows.append([r.claim, r.benchmark, r.comparison, str(r.paper), value, r.verdict])
+    return rows
+
+
+def _tally(table: pd.DataFrame) -> str:
     counts = table["verdict"].value_counts()
-    lines += ["", ", ".join(f"{counts.get(v, 0)} {v}" for v in (REPRODUCED, NOT_REPRODUCED, INCONCLUSIVE)) + "."]
+    return ", ".join(f"{counts.get(v, 0)} {v}" for v in (REPRODUCED, NOT_REPRODUCED, INCONCLUSIVE)) + "."
+
+
+HEADER = ["claim", "held-out set", "comparison", "paper", "this run [95% CI]", "verdict"]
+
+
+def write_report(table: pd.DataFrame, out_md: Path, preset: str, budget: int) -> None:
+    lines = [f"# Claims report, preset {preset}", "", *_intro(budget), "",
+             "| " + " | ".join(HEADER) + " |", "|---|---|---|---|---|---|"]
+    lines += [f"| {' | '.join(row[:-1])} | **{row[-1]}** |" for row in _rows(table)]
+    lines += ["", _tally(table)]
     out_md.write_text("\n".join(lines) + "\n")
+
+
+def write_front_page(table: pd.DataFrame, out_rst: Path, preset: str, budget: int) -> None:
+    """The claims report in reStructuredText: the front page of `snakemake --report`."""
+    from tabulate import tabulate
+
+    title = f"Fast-Math-R1 reproduction: claims report, preset {preset}"
+    lines = [title, "=" * len(title), "", *_intro(budget), "", _tally(table), "",
+             tabulate(_rows(table), headers=HEADER, tablefmt="grid"), "",
+             "Every table and figure below is computed from the saved raw completions and training logs;",
+             "each caption names the paper object it reproduces."]
+    out_rst.write_text("\n".join(lines) + "\n")

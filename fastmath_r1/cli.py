@@ -95,9 +95,29 @@ def cmd_benchmark(a: argparse.Namespace) -> None:
 
 
 def cmd_download_model(a: argparse.Namespace) -> None:
-    from fastmath_r1.hub import download_model
+    from fastmath_r1.hub import DownloadMismatch, download_model
 
-    download_model(a.spec, a.out)
+    try:
+        download_model(a.spec, a.out)
+    except DownloadMismatch as error:
+        raise SystemExit(str(error)) from error
+
+
+def cmd_push(a: argparse.Namespace) -> None:
+    """The token comes from HF_TOKEN (or `hf auth login`), never from the command line: rule logs and
+    `ps` would show it."""
+    import pandas as pd
+
+    from fastmath_r1.push import PushRefused, push_checkpoint
+
+    metrics = pd.concat([pd.read_csv(m) for m in a.metrics], ignore_index=True) if a.metrics else None
+    try:
+        sha = push_checkpoint(a.model_dir, a.repo_id, a.revision, a.recipe, metrics, a.base_model, a.dataset,
+                              overwrite=a.overwrite, retries=a.retries)  # fmt: skip
+    except PushRefused as error:
+        raise SystemExit(f"push refused: {error}") from error
+    a.out.write_text(f"{a.repo_id}@{a.revision} {sha}\n")
+    log.info("pushed %s to %s@%s (commit %s)", a.model_dir, a.repo_id, a.revision, sha)
 
 
 def cmd_launch(a: argparse.Namespace) -> None:
@@ -258,14 +278,13 @@ def cmd_grpo_curves(a: argparse.Namespace) -> None:
     plot_grpo_curves(curves, a.out_png)
 
 
-def cmd_aimo(a: argparse.Namespace) -> None:
+def cmd_aimo_grades(a: argparse.Namespace) -> None:
     import pandas as pd
     from transformers import AutoTokenizer
 
     from fastmath_r1.data import read_table
     from fastmath_r1.evaluate import graded_at_budget
     from fastmath_r1.grading import normalize_answer
-    from fastmath_r1.tables import aimo_table
 
     # Problems of several benchmarks are pooled into one table, so their ids carry the benchmark's name.
     gold = {}
@@ -280,7 +299,18 @@ def cmd_aimo(a: argparse.Namespace) -> None:
         completions["problem_id"] = name + "/" + completions["problem_id"].astype(str)
         for budget in sorted(a.budgets, reverse=True):
             grades.append(graded_at_budget(completions, gold, budget, tokenizer, a.modulo).assign(model=model, budget=budget))
-    table = aimo_table(pd.concat(grades, ignore_index=True), gold)
+    table = pd.concat(grades, ignore_index=True)
+    table["gold"] = table["problem_id"].map(gold)
+    table.to_parquet(a.out, index=False)
+
+
+def cmd_aimo(a: argparse.Namespace) -> None:
+    from fastmath_r1.data import read_table
+    from fastmath_r1.tables import aimo_table
+
+    grades = read_table(a.grades)
+    gold = dict(zip(grades["problem_id"], grades["gold"]))
+    table = aimo_table(grades, gold)
     table.to_csv(a.out_csv, index=False)
     a.out_md.write_text(f"# AIMO-2 local-validation protocol (paper T5)\n\nAnswers taken modulo {a.modulo}; "
                         f"maj@k and pass@k as fractions, answers collected = samples with an answer per problem.\n\n"
@@ -290,13 +320,14 @@ def cmd_aimo(a: argparse.Namespace) -> None:
 def cmd_claims(a: argparse.Namespace) -> None:
     import pandas as pd
 
-    from fastmath_r1.claims import PAPER_BENCHMARKS, claims_table, write_report
+    from fastmath_r1.claims import PAPER_BENCHMARKS, claims_table, write_front_page, write_report
 
     reported = pd.read_csv(a.paper) if a.paper else None
     paper_benchmarks = {held_out: PAPER_BENCHMARKS.get(name) for held_out, name in a.stands_for.items()}
     table = claims_table(_read_grades(a.grades), a.budget, a.sft_model, a.resamples, reported=reported, paper_benchmarks=paper_benchmarks)
     table.to_csv(a.out_csv, index=False)
     write_report(table, a.out_md, a.preset, a.budget)
+    write_front_page(table, a.out_rst, a.preset, a.budget)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -348,6 +379,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--spec", type=_json, required=True, help="repo_id and revision")
     p.add_argument("--out", type=Path, required=True)
     p.set_defaults(func=cmd_download_model)
+
+    p = sub.add_parser("push", help="publish a checkpoint with its model card to the Hub (token from HF_TOKEN)")
+    p.add_argument("--model-dir", type=Path, required=True)
+    p.add_argument("--repo-id", required=True)
+    p.add_argument("--revision", default="main", help="branch to publish to; created when missing")
+    p.add_argument("--recipe", type=_json, required=True, help="the resolved config, saved as recipe.yaml")
+    p.add_argument("--metrics", type=Path, nargs="*", default=[], help="evaluation metrics CSVs, for the model card")
+    p.add_argument("--base-model", help="Hub id of the model the recipe started from")
+    p.add_argument("--dataset", nargs="*", default=[], help="Hub ids of the training datasets")
+    p.add_argument("--overwrite", action="store_true", help="replace a revision that already holds a checkpoint")
+    p.add_argument("--retries", type=int, default=3)
+    p.add_argument("--out", type=Path, required=True, help="written with repo@revision and the commit id")
+    p.set_defaults(func=cmd_push)
 
     p = sub.add_parser("launch", help="run a training step in-process or with accelerate launch (and a vLLM server)")
     p.add_argument("--launch", type=_json, required=True, help="the step's launch section: gpus, accelerate_config, vllm_server_gpus")
@@ -459,10 +503,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out-png", type=Path, required=True)
     p.set_defaults(func=cmd_grpo_curves)
 
-    p = sub.add_parser("aimo", help="paper T5: the AIMO-2 local-validation protocol")
+    p = sub.add_parser("aimo-grades", help="paper T5: every AIMO-protocol sample graded modulo 1000 at each budget")
     p.add_argument("--benchmark", nargs="+", required=True, metavar="NAME=PATH", help="benchmarks pooled into one table")
     p.add_argument("--run", nargs=4, action="append", required=True, metavar=("MODEL", "BENCHMARK", "COMPLETIONS", "MODEL_DIR"))
     p.add_argument("--budgets", type=int, nargs="+", required=True)
+    p.add_argument("--modulo", type=int, default=1000)
+    p.add_argument("--out", type=Path, required=True, help="grades with the gold answer of each problem (parquet)")
+    p.set_defaults(func=cmd_aimo_grades)
+
+    p = sub.add_parser("aimo", help="paper T5: the AIMO-2 local-validation table from the graded samples")
+    p.add_argument("--grades", type=Path, required=True)
     p.add_argument("--modulo", type=int, default=1000)
     p.add_argument("--out-csv", type=Path, required=True)
     p.add_argument("--out-md", type=Path, required=True)
@@ -478,6 +528,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--stands-for", type=_json, default={}, help='JSON: held-out set -> the benchmark it stands for, e.g. {"aime24-mini": "AIME 2024"}')
     p.add_argument("--out-csv", type=Path, required=True)
     p.add_argument("--out-md", type=Path, required=True)
+    p.add_argument("--out-rst", type=Path, required=True, help="the same report as the front page of snakemake --report")
     p.set_defaults(func=cmd_claims)
     return parser
 

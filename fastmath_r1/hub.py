@@ -1,17 +1,32 @@
 """Reading datasets and models from the Hugging Face Hub, always at a pinned revision.
 
 Thin wrappers: `datasets.load_dataset` for tables and `huggingface_hub.snapshot_download` for models.
-The default (miniature) preset never calls them; a test that does must stub them (the Hub is offline).
+The default (miniature) preset never calls them; a test that does must stub them or serve them from
+the loopback Hub of tests/hub_server.py (the real Hub is offline).
+
+`endpoint` (where a function takes it) is the Hub's URL; None means huggingface_hub's own default
+(HF_ENDPOINT, read when huggingface_hub is imported, else https://huggingface.co).
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
+from fnmatch import fnmatch
 from pathlib import Path
 
 import pandas as pd
 
 log = logging.getLogger("fastmath_r1")
+
+# What a checkpoint is made of: weights, configs and tokenizer files (not READMEs, logs or optimizer state).
+MODEL_FILE_PATTERNS = ["*.json", "*.safetensors", "*.model", "*.txt", "*.jinja"]
+WEIGHTS_PATTERN = "*.safetensors"
+TOKENIZER_FILES = ("tokenizer.json", "tokenizer.model", "vocab.json")
+
+
+class DownloadMismatch(RuntimeError):
+    """The files on disk are not the repo's files at the pinned revision, or not a loadable checkpoint."""
 
 
 def describe(spec: dict) -> str:
@@ -36,15 +51,46 @@ def load_hub_table(spec: dict) -> pd.DataFrame:
     return dataset.to_pandas()
 
 
-def download_model(spec: dict, out_dir: Path) -> Path:
-    """Model weights, config and tokenizer files at the pinned revision, into `out_dir`."""
-    from huggingface_hub import snapshot_download
+def missing_model_files(names: Iterable[str]) -> list[str]:
+    """What a loadable checkpoint made of the files `names` lacks: config.json, a tokenizer file, weights."""
+    names = set(names)
+    missing = [] if "config.json" in names else ["config.json"]
+    if not names & set(TOKENIZER_FILES):
+        missing.append(f"a tokenizer file ({' or '.join(TOKENIZER_FILES)})")
+    if not any(fnmatch(name, WEIGHTS_PATTERN) for name in names):
+        missing.append(f"a weights file ({WEIGHTS_PATTERN})")
+    return missing
 
-    log.info("downloading %s to %s", describe(spec), out_dir)
-    path = snapshot_download(
+
+def download_model(spec: dict, out_dir: Path, endpoint: str | None = None) -> Path:
+    """Model weights, config and tokenizer files at the pinned revision, into `out_dir`, checked file by
+    file against the repo (see `verify_model_files`)."""
+    from huggingface_hub import HfApi, snapshot_download
+
+    # A branch can move during the download: fetch and check the one commit it names now.
+    commit = HfApi(endpoint=endpoint).model_info(spec["repo_id"], revision=spec["revision"]).sha
+    log.info("downloading %s (commit %s) to %s", describe(spec), commit, out_dir)
+    snapshot_download(
         repo_id=spec["repo_id"],
-        revision=spec["revision"],
+        revision=commit,
         local_dir=out_dir,
-        allow_patterns=["*.json", "*.safetensors", "*.model", "*.txt", "*.jinja"],
+        allow_patterns=MODEL_FILE_PATTERNS,
+        endpoint=endpoint,
     )
-    return Path(path)
+    verify_model_files(spec, commit, Path(out_dir), endpoint)
+    return Path(out_dir)
+
+
+def verify_model_files(spec: dict, commit: str, local_dir: Path, endpoint: str | None = None) -> None:
+    """Raise DownloadMismatch unless `local_dir` holds every model file of the repo at `commit`, each
+    with the repo's checksum (git-sha1, or sha256 for LFS files), and they make a loadable checkpoint."""
+    from huggingface_hub import HfApi
+    from huggingface_hub.utils import filter_repo_objects
+
+    check = HfApi(endpoint=endpoint).verify_repo_checksums(spec["repo_id"], revision=commit, local_dir=local_dir)
+    problems = [f"missing {path}" for path in filter_repo_objects(check.missing_paths, allow_patterns=MODEL_FILE_PATTERNS)]
+    problems += [f"{m['path']} differs ({m['algorithm']} {m['actual']}, the repo has {m['expected']})" for m in check.mismatches]
+    problems += [f"lacks {what}" for what in missing_model_files(p.name for p in local_dir.iterdir() if p.is_file())]
+    if problems:
+        raise DownloadMismatch(f"{describe(spec)} (commit {commit}) in {local_dir}: " + "; ".join(problems))
+    log.info("%s: %d files match the repo", describe(spec), check.checked_count)

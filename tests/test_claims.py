@@ -21,6 +21,7 @@ from fastmath_r1.claims import (
     paired_bootstrap,
     relative_change,
     verdict,
+    write_front_page,
     write_report,
 )
 
@@ -313,6 +314,16 @@ def test_write_report_shows_nan_values_as_na(tmp_path):
     assert "| A | b | x vs y | T1 | +1.2 points [+0.5, +2.0] | **reproduced** |" in lines
     assert f"| {MIDDLE_DIFFICULTY} | b | x vs y, 0 middle problems | F3 | n/a | **inconclusive** |" in lines
     assert lines[-1] == "1 reproduced, 0 not reproduced, 1 inconclusive."
+
+
+def test_front_page_is_valid_restructuredtext_with_every_claim(table, tmp_path):
+    from docutils.core import publish_parts
+
+    out = tmp_path / "front.rst"
+    write_front_page(table, out, "mini", BUDGET)
+    html = publish_parts(out.read_text(), writer="html", settings_overrides={"halt_level": 2})["html_body"]
+    assert "claims report, preset mini" in html and html.count("<tr>") == len(table) + 1
+    assert "6 reproduced, 2 not reproduced, 4 inconclusive." in html
 
 
 def test_middle_difficulty_loses_to_hard_problems_that_gain_more():

@@ -21,7 +21,7 @@ PRESETS = ROOT / "config" / "presets"
 PAPER = load_config(PRESETS / "paper.yaml")
 
 RECIPE_RULES = {"download_model", "load_benchmark", "sft", "grpo", "evaluate", "sft_epochs", "stages", "budget_sweep",
-                "reward_ablation", "per_problem", "grpo_curves", "aimo", "claims", "data_card"}
+                "reward_ablation", "per_problem", "grpo_curves", "aimo_grades", "aimo", "claims", "data_card"}
 EXPECTED_RULES = {
     "paper": RECIPE_RULES | {"hub_source", "sft_set", "grpo_set"},
     "paper-7b": RECIPE_RULES | {"hub_source", "sft_set", "grpo_set"},

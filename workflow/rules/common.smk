@@ -124,6 +124,32 @@ def aimo_completions(model, benchmark):
     return f"{R}/{kind}/{model}/{benchmark}/completions.parquet"
 
 
+PUSH = config["push"]
+if PUSH["enabled"]:
+    if not PUSH["models"]:
+        config_error("push.models", "push is enabled but names no model to push")
+    for name in PUSH["models"]:
+        if name not in EVAL_MODELS:
+            config_error(f"push.models.{name}", f"not a model of this run (models: {', '.join(EVAL_MODELS)})")
+
+
+def training_datasets():
+    """Hub ids of the data the recipe trained on, for the model card."""
+    data = config["data"]
+    if DATA_SOURCE == "hub":
+        specs = [s["dataset"] for s in data["sft_sources"].values()] + [data["grpo_source"]["dataset"]]
+    elif DATA_SOURCE == "published":
+        specs = [data["published"]["sft"], data["published"]["grpo"]]
+    else:
+        specs = []
+    return list(dict.fromkeys(s["repo_id"] for s in specs))
+
+
+def figure_targets():
+    """Tables and figures: what `reproduce` builds except the data card (it reads the data) and pushes."""
+    return [t for t in reproduce_targets() if not t.endswith("data_card.md") and "/push/" not in t]
+
+
 def reproduce_targets():
     if MODE == "released":
         return [
@@ -133,7 +159,9 @@ def reproduce_targets():
         ]
     tables = ["sft_epochs", "stages", "budget_sweep", "reward_ablation", "aimo", "claims"]
     figures = ["sft_epochs", "budget_sweep", "reward_ablation", "per_problem", "grpo_curves"]
+    pushed = [f"{R}/push/{model}.txt" for model in PUSH["models"]] if PUSH["enabled"] else []
     return [
+        *pushed,
         f"{R}/data/data_card.md",
         f"{R}/report.md",
         f"{R}/tables/per_problem.csv",

@@ -49,28 +49,6 @@ if ORIGINAL_SOURCE == "trained":
             "--checkpoint-dir {params.checkpoints} --threads {threads} > {log} 2>&1"
 
 
-if HUB_MODELS:
-
-    rule download_model:
-        """A model from the Hugging Face Hub at its pinned revision (weights, config, tokenizer)."""
-        output:
-            directory(f"{R}/models/{{hub_model}}"),
-        params:
-            spec=lambda wildcards: json.dumps(
-                {k: HUB_MODELS[wildcards.hub_model][k] for k in ("repo_id", "revision")}, sort_keys=True
-            ),
-        wildcard_constraints:
-            hub_model="|".join(HUB_MODELS),
-        log:
-            f"{R}/logs/download/{{hub_model}}.log",
-        benchmark:
-            f"{R}/benchmarks/download/{{hub_model}}.tsv"
-        conda:
-            "../../envs/hub.yaml"
-        shell:
-            "fastmath-r1 download-model --spec {params.spec:q} --out {output} > {log} 2>&1"
-
-
 rule sft:
     """Stage 1: full-parameter SFT of the original model, one full schedule per epoch count."""
     input:

@@ -124,15 +124,15 @@ if MODE == "recipe":
             "fastmath-r1 grpo-curves --curves {input} --out-png {output} > {log} 2>&1"
 
 
-    rule aimo:
-        """Paper T5: the AIMO-2 local-validation protocol, the configured benchmarks pooled."""
+    rule aimo_grades:
+        """Paper T5: every sample of the AIMO-2 protocol graded modulo 1000 at each budget (small: what
+        the table is drawn from, without the raw completions)."""
         input:
             benchmarks=[benchmark_file(b) for b in AIMO["benchmarks"]],
             completions=[aimo_completions(m, b) for m in AIMO_MODELS for b in AIMO["benchmarks"]],
             models=expand(f"{R}/models/{{model}}", model=AIMO_MODELS),
         output:
-            csv=f"{R}/tables/aimo.csv",
-            md=report(f"{R}/tables/aimo.md", caption="../report/aimo.rst", category="AIMO-2 protocol"),
+            f"{R}/aimo/grades.parquet",
         params:
             benchmarks=" ".join(f"{b}={benchmark_file(b)}" for b in AIMO["benchmarks"]),
             runs=" ".join(
@@ -141,15 +141,32 @@ if MODE == "recipe":
             budgets=" ".join(map(str, AIMO.get("budgets") or config["eval"]["budgets"])),
             modulo=AIMO["modulo"],
         log:
+            f"{R}/logs/tables/aimo_grades.log",
+        benchmark:
+            f"{R}/benchmarks/tables/aimo_grades.tsv"
+        conda:
+            "../../envs/eval.yaml"
+        shell:
+            "fastmath-r1 aimo-grades --benchmark {params.benchmarks} {params.runs} --budgets {params.budgets} "
+            "--modulo {params.modulo} --out {output} > {log} 2>&1"
+
+    rule aimo:
+        """Paper T5: the AIMO-2 local-validation table, the configured benchmarks pooled."""
+        input:
+            f"{R}/aimo/grades.parquet",
+        output:
+            csv=f"{R}/tables/aimo.csv",
+            md=report(f"{R}/tables/aimo.md", caption="../report/aimo.rst", category="AIMO-2 protocol"),
+        params:
+            modulo=AIMO["modulo"],
+        log:
             f"{R}/logs/tables/aimo.log",
         benchmark:
             f"{R}/benchmarks/tables/aimo.tsv"
         conda:
-            "../../envs/eval.yaml"
+            "../../envs/report.yaml"
         shell:
-            "fastmath-r1 aimo --benchmark {params.benchmarks} {params.runs} --budgets {params.budgets} "
-            "--modulo {params.modulo} --out-csv {output.csv} --out-md {output.md} > {log} 2>&1"
-
+            "fastmath-r1 aimo --grades {input} --modulo {params.modulo} --out-csv {output.csv} --out-md {output.md} > {log} 2>&1"
 
     rule claims:
         """The claims report: every claim of the paper, its value here with a CI, and a computed verdict."""
@@ -159,6 +176,7 @@ if MODE == "recipe":
         output:
             csv=f"{R}/tables/claims.csv",
             md=report(f"{R}/report.md", caption="../report/claims.rst", category="Claims report"),
+            rst=f"{R}/report_front.rst",
         params:
             budget=REPORT_BUDGET,
             sft_model=RECIPE_SFT,
@@ -173,7 +191,7 @@ if MODE == "recipe":
         shell:
             "fastmath-r1 claims --grades {input.grades} --paper {input.paper} --stands-for {params.stands_for:q} "
             "--budget {params.budget} --sft-model {params.sft_model} --preset {params.preset} "
-            "--out-csv {output.csv} --out-md {output.md} > {log} 2>&1"
+            "--out-csv {output.csv} --out-md {output.md} --out-rst {output.rst} > {log} 2>&1"
 
 
 else:
