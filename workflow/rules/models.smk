@@ -36,7 +36,7 @@ if ORIGINAL_SOURCE == "trained":
             epochs=config["original"]["epochs"],
             checkpoints=f"{R}/checkpoints/original",
         # Every later job waits for this one, so it takes all the cores it is given.
-        threads: workflow.cores
+        threads: lambda wildcards: workflow.cores
         log:
             f"{R}/logs/train/original.log",
         benchmark:
