@@ -320,7 +320,12 @@ def cmd_aimo(a: argparse.Namespace) -> None:
 def cmd_claims(a: argparse.Namespace) -> None:
     import pandas as pd
 
-    from fastmath_r1.claims import PAPER_BENCHMARKS, claims_table, write_front_page, write_report
+    from fastmath_r1.claims import (
+        PAPER_BENCHMARKS,
+        claims_table,
+        write_front_page,
+        write_report,
+    )
 
     reported = pd.read_csv(a.paper) if a.paper else None
     paper_benchmarks = {held_out: PAPER_BENCHMARKS.get(name) for held_out, name in a.stands_for.items()}
