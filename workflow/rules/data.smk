@@ -1,5 +1,7 @@
 rule world:
     """The miniature's generated math world: training pools and the held-out sets drawn from it."""
+    # Light (or network-bound): runs where Snakemake runs, not as a cluster job.
+    localrule: True
     output:
         corpus=f"{R}/data/world/corpus.parquet",
         sft_pool=f"{R}/data/world/sft_pool.parquet",
@@ -23,6 +25,8 @@ rule world:
 rule load_benchmark:
     """A public held-out set (AIME, MATH-500, AIMO-2 reference) from the Hub at a pinned revision or from
     a local file, as (problem_id, problem, answer)."""
+    # Light (or network-bound): runs where Snakemake runs, not as a cluster job.
+    localrule: True
     output:
         f"{R}/data/benchmarks/{{benchmark}}.parquet",
     params:
@@ -39,6 +43,8 @@ rule load_benchmark:
 
 rule original_set:
     """Every correct trace of the broad corpus: what the stand-in original model is trained on."""
+    # Light (or network-bound): runs where Snakemake runs, not as a cluster job.
+    localrule: True
     input:
         f"{R}/data/world/corpus.parquet",
     output:
@@ -90,6 +96,8 @@ if DATA_SOURCE == "published":
 
     rule published_sft_set:
         """The authors' published stage-1 set (RabotniKuma/Fast-Math-R1-SFT), as it is."""
+        # Light (or network-bound): runs where Snakemake runs, not as a cluster job.
+        localrule: True
         output:
             f"{R}/data/sft.parquet",
         params:
@@ -105,6 +113,8 @@ if DATA_SOURCE == "published":
 
     rule published_grpo_set:
         """The authors' published stage-2 prompts (RabotniKuma/Fast-Math-R1-GRPO)."""
+        # Light (or network-bound): runs where Snakemake runs, not as a cluster job.
+        localrule: True
         output:
             f"{R}/data/grpo_prompts.parquet",
         params:
@@ -123,6 +133,8 @@ else:
     rule sft_set:
         """Stage-1 set: the selected pools merged and deduplicated by problem, keeping each problem's
         shortest correct trace (the paper's construction)."""
+        # Light (or network-bound): runs where Snakemake runs, not as a cluster job.
+        localrule: True
         input:
             pools=(
                 [f"{R}/data/world/sft_pool.parquet"]
@@ -152,6 +164,8 @@ if DATA_SOURCE == "hub":
     rule grpo_set:
         """Stage-2 prompts rebuilt from the source (the paper: Light-R1 stage-2 problems, answers
         extracted from the trace where missing)."""
+        # Light (or network-bound): runs where Snakemake runs, not as a cluster job.
+        localrule: True
         output:
             f"{R}/data/grpo_prompts.parquet",
         params:
@@ -169,6 +183,8 @@ if DATA_SOURCE == "hub":
 
 rule data_card:
     """Counts and length statistics of every data set the run uses."""
+    # Light (or network-bound): runs where Snakemake runs, not as a cluster job.
+    localrule: True
     input:
         list(data_card_tables().values()),
     output:

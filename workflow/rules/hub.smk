@@ -2,6 +2,8 @@ if HUB_MODELS:
 
     rule download_model:
         """A model from the Hugging Face Hub at its pinned revision (weights, config, tokenizer)."""
+        # Light (or network-bound): runs where Snakemake runs, not as a cluster job.
+        localrule: True
         output:
             directory(f"{R}/models/{{hub_model}}"),
         params:
@@ -25,6 +27,8 @@ if PUSH["enabled"]:
     rule push:
         """A finished checkpoint published to the Hub with its model card (evaluation results as
         metadata) and the resolved recipe; the token comes from HF_TOKEN and never reaches a log."""
+        # Light (or network-bound): runs where Snakemake runs, not as a cluster job.
+        localrule: True
         input:
             model=f"{R}/models/{{model}}",
             metrics=lambda wildcards: metrics_files([wildcards.model]),

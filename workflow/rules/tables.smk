@@ -2,6 +2,8 @@ if MODE == "recipe":
 
     rule sft_epochs:
         """Paper F1: the SFT epoch ablation, as a table and a figure."""
+        # Light (or network-bound): runs where Snakemake runs, not as a cluster job.
+        localrule: True
         input:
             metrics_files(["original", *SFT_MODELS]),
         output:
@@ -24,6 +26,8 @@ if MODE == "recipe":
 
     rule stages:
         """Paper T1: the original model, after GRPO alone, after SFT, and after SFT then GRPO."""
+        # Light (or network-bound): runs where Snakemake runs, not as a cluster job.
+        localrule: True
         input:
             metrics_files(list(STAGES)),
         output:
@@ -45,6 +49,8 @@ if MODE == "recipe":
 
     rule budget_sweep:
         """Paper T3: the token-budget sweep, table and figure."""
+        # Light (or network-bound): runs where Snakemake runs, not as a cluster job.
+        localrule: True
         input:
             metrics_files(SWEEP_MODELS),
         output:
@@ -67,6 +73,8 @@ if MODE == "recipe":
 
     rule reward_ablation:
         """Paper F2: GRPO after SFT with each reward set."""
+        # Light (or network-bound): runs where Snakemake runs, not as a cluster job.
+        localrule: True
         input:
             metrics_files(list(ABLATION_ARMS)),
         output:
@@ -89,6 +97,8 @@ if MODE == "recipe":
 
     rule per_problem:
         """Paper F3: per-problem change from the original model to the recipe's final model."""
+        # Light (or network-bound): runs where Snakemake runs, not as a cluster job.
+        localrule: True
         input:
             base=grades_files(["original"]),
             final=grades_files(["grpo-recipe"]),
@@ -110,6 +120,8 @@ if MODE == "recipe":
 
     rule grpo_curves:
         """Paper F4: GRPO training curves of every arm."""
+        # Light (or network-bound): runs where Snakemake runs, not as a cluster job.
+        localrule: True
         input:
             expand(f"{R}/curves/{{model}}.csv", model=GRPO_MODELS),
         output:
@@ -127,6 +139,8 @@ if MODE == "recipe":
     rule aimo_grades:
         """Paper T5: every sample of the AIMO-2 protocol graded modulo 1000 at each budget (small: what
         the table is drawn from, without the raw completions)."""
+        # Light (or network-bound): runs where Snakemake runs, not as a cluster job.
+        localrule: True
         input:
             benchmarks=[benchmark_file(b) for b in AIMO["benchmarks"]],
             completions=[aimo_completions(m, b) for m in AIMO_MODELS for b in AIMO["benchmarks"]],
@@ -152,6 +166,8 @@ if MODE == "recipe":
 
     rule aimo:
         """Paper T5: the AIMO-2 local-validation table, the configured benchmarks pooled."""
+        # Light (or network-bound): runs where Snakemake runs, not as a cluster job.
+        localrule: True
         input:
             f"{R}/aimo/grades.parquet",
         output:
@@ -170,6 +186,8 @@ if MODE == "recipe":
 
     rule claims:
         """The claims report: every claim of the paper, its value here with a CI, and a computed verdict."""
+        # Light (or network-bound): runs where Snakemake runs, not as a cluster job.
+        localrule: True
         input:
             grades=grades_files(EVAL_MODELS),
             paper=PAPER_NUMBERS,
@@ -198,6 +216,8 @@ else:
 
     rule released_budget_sweep:
         """Paper T3/T4: the released checkpoints and their bases at every budget of the authors' tables."""
+        # Light (or network-bound): runs where Snakemake runs, not as a cluster job.
+        localrule: True
         input:
             lambda wildcards: metrics_files(config["released"]["tables"][wildcards.table]["models"]),
         output:
