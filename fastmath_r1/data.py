@@ -57,9 +57,12 @@ def select_hard(
     if length_unit == "tokens" and length is len:
         raise ValueError("a length floor in tokens needs a tokenizer's `length` function")
     accuracy = generation_accuracy(df)
-    long_enough = mean_generation_length(df, length) >= min_generation_length if min_generation_length else True
-    keep = long_enough & (accuracy >= min_accuracy) & (accuracy <= max_accuracy)
-    return df[keep].reset_index(drop=True)
+    in_band = df[(accuracy >= min_accuracy) & (accuracy <= max_accuracy)]
+    # Lengths only of the rows in the band: with a tokenizer, measuring every trace of the source
+    # would cost far more than the selection itself.
+    if min_generation_length:
+        in_band = in_band[mean_generation_length(in_band, length) >= min_generation_length]
+    return in_band.reset_index(drop=True)
 
 
 def to_openr1_shape(df: pd.DataFrame, fmt: str, origin: str) -> pd.DataFrame:
