@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 from pathlib import Path
 
 log = logging.getLogger("fastmath_r1")
@@ -124,7 +125,7 @@ def cmd_launch(a: argparse.Namespace) -> None:
     from fastmath_r1.launch import plan, run
 
     step = a.step[1:] if a.step[:1] == ["--"] else a.step
-    status = run(plan(a.launch, step, a.vllm_server), server_log=a.server_log)
+    status = run(plan(a.launch, step, a.vllm_server, os.environ.get("CUDA_VISIBLE_DEVICES")), server_log=a.server_log)
     if status:
         raise SystemExit(f"training step {step[0]} failed with exit status {status}")
 

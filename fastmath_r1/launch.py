@@ -28,12 +28,13 @@ class Plan:
     server_url: str | None = None
 
 
-def plan(launch: dict, step_args: list[str], vllm_server: dict | None = None) -> Plan:
+def plan(launch: dict, step_args: list[str], vllm_server: dict | None = None, visible_devices: str | None = None) -> Plan:
     """The command lines (and CUDA_VISIBLE_DEVICES) for one training step.
 
     `launch` is the config's launch section (gpus, accelerate_config, vllm_server_gpus); `step_args`
     the fastmath-r1 subcommand and its arguments; `vllm_server` the model, port, tensor-parallel size
-    and memory share of a vLLM server (GRPO in server mode only).
+    and memory share of a vLLM server (GRPO in server mode only); `visible_devices` the job's own
+    CUDA_VISIBLE_DEVICES (Slurm sets it to the GPUs it allocated), split between training and server.
     """
     gpus, server_gpus = launch["gpus"], launch.get("vllm_server_gpus", 0)
     if not launch.get("accelerate_config"):
@@ -44,7 +45,9 @@ def plan(launch: dict, step_args: list[str], vllm_server: dict | None = None) ->
     train_gpus = gpus - server_gpus
     if train_gpus < 1:
         raise ValueError(f"launch: vllm_server_gpus ({server_gpus}) leaves no GPU for training out of {gpus}")
-    devices = [str(i) for i in range(gpus)]
+    devices = visible_devices.split(",") if visible_devices else [str(i) for i in range(gpus)]
+    if len(devices) < gpus:
+        raise ValueError(f"launch: {gpus} GPUs asked for, but the job sees only {visible_devices!r}")
     train = [
         "accelerate", "launch",
         "--config_file", str(launch["accelerate_config"]),

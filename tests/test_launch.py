@@ -49,3 +49,13 @@ def test_impossible_layouts_are_refused(launch, server, message):
 
 def test_one_gpu_without_accelerate_runs_in_process():
     assert plan({"gpus": 1, "accelerate_config": None}, STEP).train[1:3] == ["-m", "fastmath_r1.cli"]
+
+
+def test_the_jobs_own_gpus_are_split_not_renumbered():
+    """Under Slurm the job sees the GPUs it was given (CUDA_VISIBLE_DEVICES=3,5,6,7): training and the
+    vLLM server split those, rather than taking GPUs 0..n-1 of the node."""
+    server = {"model": "m", "port": 8000}
+    p = plan({"gpus": 4, "accelerate_config": "z2.yaml", "vllm_server_gpus": 2}, ["grpo"], server, visible_devices="3,5,6,7")
+    assert p.train_env == {"CUDA_VISIBLE_DEVICES": "3,5"} and p.server_env == {"CUDA_VISIBLE_DEVICES": "6,7"}
+    with pytest.raises(ValueError, match="sees only '3'"):
+        plan({"gpus": 4, "accelerate_config": "z2.yaml"}, ["sft"], visible_devices="3")
