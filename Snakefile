@@ -1,14 +1,13 @@
 # The Fast-Math-R1 reproduction workflow.
 #   snakemake --cores all reproduce                                        default (miniature, CPU) preset
 #   snakemake --cores all reproduce --configfile config/presets/smoke.yaml  a preset overrides the default
+# There is no configfile directive: workflow/rules/common.smk puts the default config/config.yaml (and a
+# preset's `extends` chain) under what --configfile gives, in fastmath_r1.config.resolve.
 from pathlib import Path
 
 from snakemake.utils import min_version
 
 min_version("9.0")
-
-
-configfile: Path(workflow.basedir) / "config" / "config.yaml"
 
 
 include: "workflow/rules/common.smk"
@@ -27,15 +26,17 @@ FRONT_PAGE = Path(f"{R}/report_front.rst").resolve()
 report: str(FRONT_PAGE) if FRONT_PAGE.exists() else "workflow/report/workflow.rst"
 
 
+# Every table and figure of the preset. (No docstring: snakefmt 2.1 moves default_target above it, which
+# it then cannot parse.)
 rule reproduce:
-    """Every table and figure of the preset."""
-    input:
-        reproduce_targets(),
     default_target: True
+    input:
+        PLAN.reproduce_targets(),
 
 
 rule figures:
     """Every table and figure redrawn from the saved metrics, grades and training curves alone (the
-    default preset's are committed under results/mini/), without training or generating anything."""
+    default preset's are committed under results/mini/), without training or generating anything.
+    """
     input:
-        figure_targets(),
+        PLAN.figure_targets(),

@@ -16,11 +16,12 @@ import numpy as np
 import pandas as pd
 
 from fastmath_r1.data import read_table
+from fastmath_r1.errors import InputError
 
 log = logging.getLogger("fastmath_r1")
 
 
-class BenchmarkError(ValueError):
+class BenchmarkError(InputError):
     pass
 
 
@@ -35,15 +36,52 @@ _ESCAPE_LETTER = {"\b": "b", "\f": "f", "\r": "r", "\t": "t"}
 LATEX_MACROS = frozenset(
     {
         # \b
-        "backslash", "bar", "because", "beta", "big", "bigcap", "bigcup", "bigg", "biggl", "biggr",
-        "bigl", "bigr", "binom", "bmod", "boldsymbol", "bot", "boxed", "bullet",
+        "backslash",
+        "bar",
+        "because",
+        "beta",
+        "big",
+        "bigcap",
+        "bigcup",
+        "bigg",
+        "biggl",
+        "biggr",
+        "bigl",
+        "bigr",
+        "binom",
+        "bmod",
+        "boldsymbol",
+        "bot",
+        "boxed",
+        "bullet",
         # \f
-        "forall", "frac",
+        "forall",
+        "frac",
         # \r
-        "rangle", "rbrace", "rceil", "rfloor", "rho", "right", "rightarrow", "rVert", "rvert",
+        "rangle",
+        "rbrace",
+        "rceil",
+        "rfloor",
+        "rho",
+        "right",
+        "rightarrow",
+        "rVert",
+        "rvert",
         # \t
-        "tau", "tbinom", "text", "textbf", "textit", "textrm", "tfrac", "therefore", "theta", "tilde",
-        "times", "to", "top", "triangle",
+        "tau",
+        "tbinom",
+        "text",
+        "textbf",
+        "textit",
+        "textrm",
+        "tfrac",
+        "therefore",
+        "theta",
+        "tilde",
+        "times",
+        "to",
+        "top",
+        "triangle",
     }
 )
 

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from fastmath_r1.metrics import bootstrap
 from fastmath_r1.tables import per_problem
 
 REPRODUCED, NOT_REPRODUCED, INCONCLUSIVE = "reproduced", "not reproduced", "inconclusive"
@@ -35,14 +36,6 @@ def verdict(lo: float, hi: float, expect: str) -> str:
     raise ValueError(f"unknown expectation {expect!r}")
 
 
-def paired_bootstrap(a: np.ndarray, b: np.ndarray, statistic, n_resamples: int, seed: int) -> tuple[float, float, float]:
-    """`statistic(mean_a, mean_b)` on the problems, with a percentile CI from resampling problems."""
-    rng = np.random.default_rng(seed)
-    idx = rng.integers(0, len(a), size=(n_resamples, len(a)))
-    samples = statistic(a[idx].mean(axis=1), b[idx].mean(axis=1))
-    return float(statistic(a.mean(), b.mean())), float(np.percentile(samples, 2.5)), float(np.percentile(samples, 97.5))
-
-
 def difference(a, b):
     return b - a
 
@@ -51,16 +44,25 @@ def relative_change(a, b):
     return 100.0 * (b / a - 1.0)
 
 
+def of_means(statistic):
+    """`statistic` of the two models' mean over problems (the last axis), for `metrics.bootstrap`."""
+    return lambda a, b: statistic(a.mean(axis=-1), b.mean(axis=-1))
+
+
 @dataclass(frozen=True)
 class Claim:
+    id: str
     claim: str
     paper: str  # where the paper makes the claim; T1 claims also get the paper's value from paper/reported.csv
     base: str  # model names; "{sft}" is the SFT model the recipe continues from
     final: str
     metric: str  # "pass1" or "tokens"
-    statistic: str  # "difference" (points or tokens) or "relative" (percent)
+    statistic: str  # "difference" (points or tokens), "relative" (percent) or "middle" (see middle_contrast)
     expect: str
     paper_t1: tuple[str, str] | None = None  # the (base, final) rows of the paper's table T1
+
+    def models(self, sft_model: str) -> tuple[str, str]:
+        return self.base.format(sft=sft_model), self.final.format(sft=sft_model)
 
 
 T1_ORIGINAL = "DeepSeek-R1-Distill-Qwen-14B (original)"
@@ -70,22 +72,151 @@ T1_RECIPE = "+ SFT + GRPO (Fast-Math-R1-14B)"
 PAPER_METRIC = {"pass1": "pass@1", "tokens": "tokens"}
 # A benchmark's `stands_for` in the config -> its name in paper/reported.csv.
 PAPER_BENCHMARKS = {"AIME 2024": "aime24", "AIME 2025": "aime25", "MATH-500": "math500"}
-
+MIDDLE_DIFFICULTY = (
+    "The biggest per-problem gains are at middle difficulty (original Pass@1 10-80%, against the hard and the easy"
+    " problems)"
+)
 
 CLAIMS = [
-    Claim("Longer SFT raises accuracy (10 vs 1 epoch)", "F1: rises with epochs", "sft-e1", "{sft}", "pass1", "difference", "increase"),
-    Claim("SFT raises accuracy over the original", "T1", "original", "{sft}", "pass1", "difference", "increase", (T1_ORIGINAL, T1_SFT)),
-    Claim("1 epoch of SFT lowers accuracy", "F1: lower than the original", "original", "sft-e1", "pass1", "difference", "decrease"),
-    Claim("1 epoch of SFT lengthens outputs", "F1: longer than the original", "original", "sft-e1", "tokens", "relative", "increase"),
-    Claim("GRPO after SFT keeps accuracy (within 3 points)", "T1", "{sft}", "grpo-recipe", "pass1", "difference", "within", (T1_SFT, T1_RECIPE)),
-    Claim("GRPO after SFT cuts tokens", "T1", "{sft}", "grpo-recipe", "tokens", "relative", "decrease", (T1_SFT, T1_RECIPE)),
-    Claim("GRPO alone cuts tokens", "T1", "original", "grpo-rl-only", "tokens", "relative", "decrease", (T1_ORIGINAL, T1_RL_ONLY)),
-    Claim("GRPO alone loses accuracy", "T1", "original", "grpo-rl-only", "pass1", "difference", "decrease", (T1_ORIGINAL, T1_RL_ONLY)),
-    Claim("The length reward lowers tokens (cosine + length vs cosine)", "F2: lower with the length reward", "grpo-cosine", "grpo-recipe", "tokens", "relative", "decrease"),
-    Claim("The length reward lowers tokens (accuracy + length vs accuracy)", "F2: lower with the length reward", "grpo-accuracy", "grpo-accuracy-length", "tokens", "relative", "decrease"),
-    Claim("Cosine gives higher accuracy than binary accuracy", "F2: slightly higher", "grpo-accuracy", "grpo-cosine", "pass1", "difference", "increase"),
+    Claim(
+        "sft-longer-raises-accuracy",
+        "Longer SFT raises accuracy (10 vs 1 epoch)",
+        "F1: rises with epochs",
+        "sft-e1",
+        "{sft}",
+        "pass1",
+        "difference",
+        "increase",
+    ),
+    Claim(
+        "sft-raises-accuracy",
+        "SFT raises accuracy over the original",
+        "T1",
+        "original",
+        "{sft}",
+        "pass1",
+        "difference",
+        "increase",
+        (T1_ORIGINAL, T1_SFT),
+    ),
+    Claim(
+        "sft-1-epoch-lowers-accuracy",
+        "1 epoch of SFT lowers accuracy",
+        "F1: lower than the original",
+        "original",
+        "sft-e1",
+        "pass1",
+        "difference",
+        "decrease",
+    ),
+    Claim(
+        "sft-1-epoch-lengthens",
+        "1 epoch of SFT lengthens outputs",
+        "F1: longer than the original",
+        "original",
+        "sft-e1",
+        "tokens",
+        "relative",
+        "increase",
+    ),
+    Claim(
+        "grpo-keeps-accuracy",
+        "GRPO after SFT keeps accuracy (within 3 points)",
+        "T1",
+        "{sft}",
+        "grpo-recipe",
+        "pass1",
+        "difference",
+        "within",
+        (T1_SFT, T1_RECIPE),
+    ),
+    Claim(
+        "grpo-cuts-tokens",
+        "GRPO after SFT cuts tokens",
+        "T1",
+        "{sft}",
+        "grpo-recipe",
+        "tokens",
+        "relative",
+        "decrease",
+        (T1_SFT, T1_RECIPE),
+    ),
+    Claim(
+        "rl-only-cuts-tokens",
+        "GRPO alone cuts tokens",
+        "T1",
+        "original",
+        "grpo-rl-only",
+        "tokens",
+        "relative",
+        "decrease",
+        (T1_ORIGINAL, T1_RL_ONLY),
+    ),
+    Claim(
+        "rl-only-loses-accuracy",
+        "GRPO alone loses accuracy",
+        "T1",
+        "original",
+        "grpo-rl-only",
+        "pass1",
+        "difference",
+        "decrease",
+        (T1_ORIGINAL, T1_RL_ONLY),
+    ),
+    Claim(
+        "length-reward-after-cosine",
+        "The length reward lowers tokens (cosine + length vs cosine)",
+        "F2: lower with the length reward",
+        "grpo-cosine",
+        "grpo-recipe",
+        "tokens",
+        "relative",
+        "decrease",
+    ),
+    Claim(
+        "length-reward-after-accuracy",
+        "The length reward lowers tokens (accuracy + length vs accuracy)",
+        "F2: lower with the length reward",
+        "grpo-accuracy",
+        "grpo-accuracy-length",
+        "tokens",
+        "relative",
+        "decrease",
+    ),
+    Claim(
+        "cosine-beats-accuracy",
+        "Cosine gives higher accuracy than binary accuracy",
+        "F2: slightly higher",
+        "grpo-accuracy",
+        "grpo-cosine",
+        "pass1",
+        "difference",
+        "increase",
+    ),
+    Claim(
+        "middle-difficulty-gains",
+        MIDDLE_DIFFICULTY,
+        "F3: largest gains at 10-80%",
+        "original",
+        "grpo-recipe",
+        "pass1",
+        "middle",
+        "increase",
+    ),
 ]
-MIDDLE_DIFFICULTY = "The biggest per-problem gains are at middle difficulty (original Pass@1 10-80%, against the hard and the easy problems)"
+BY_ID = {c.id: c for c in CLAIMS}
+
+
+def computable(models: list[str], sft_model: str) -> tuple[list[str], dict[str, str]]:
+    """The ids of the claims a run with these models can compute, and why each other claim is dropped."""
+    kept, dropped = [], {}
+    for c in CLAIMS:
+        missing = [m for m in c.models(sft_model) if m not in models]
+        if missing:
+            dropped[c.id] = f"needs {', '.join(missing)}, which this preset does not train"
+        else:
+            kept.append(c.id)
+    return kept, dropped
 
 
 def _values(problems: pd.DataFrame, model: str, benchmark: str, metric: str) -> pd.Series:
@@ -99,8 +230,11 @@ def paper_value(claim: Claim, reported: pd.DataFrame | None, paper_benchmark: st
     """The paper's number for a T1 claim, computed from paper/reported.csv like the run's own value."""
     if claim.paper_t1 is None or reported is None or paper_benchmark is None:
         return claim.paper
-    t1 = reported[(reported["object"] == "T1") & (reported["benchmark"] == paper_benchmark)
-                  & (reported["metric"] == PAPER_METRIC[claim.metric])].set_index("model")["value"]
+    t1 = reported[
+        (reported["object"] == "T1")
+        & (reported["benchmark"] == paper_benchmark)
+        & (reported["metric"] == PAPER_METRIC[claim.metric])
+    ].set_index("model")["value"]
     base, final = (float(t1[label]) for label in claim.paper_t1)
     if claim.statistic == "relative":
         return f"T1 {paper_benchmark}: {relative_change(base, final):+.1f}%"
@@ -111,54 +245,71 @@ def claims_table(
     grades: pd.DataFrame,
     budget: int,
     sft_model: str,
-    n_resamples: int = 2000,
-    seed: int = 0,
+    n_resamples: int,
+    seed: int,
+    claim_ids: list[str] | None = None,
     reported: pd.DataFrame | None = None,
-    paper_benchmarks: dict[str, str] | None = None,
+    stands_for: dict[str, str] | None = None,
 ) -> pd.DataFrame:
-    """One row per claim and held-out set; `grades` holds every model's per-sample grades.
-    `paper_benchmarks` maps a held-out set to the paper benchmark it stands for (for T1 values)."""
+    """One row per claim (`claim_ids`, default all) and held-out set; `grades` holds every model's
+    per-sample grades. `stands_for` maps a held-out set to the benchmark it is or stands for ("AIME 2024"),
+    whose numbers in `reported` (paper/reported.csv) are the paper's values of the T1 claims."""
     problems = pd.concat(
         [per_problem(g, budget).assign(model=model) for model, g in grades.groupby("model")], ignore_index=True
     )
+    claims = CLAIMS if claim_ids is None else [BY_ID[i] for i in claim_ids]
     rows = []
     for benchmark in sorted(problems["benchmark"].unique()):
-        for c in CLAIMS:
-            base, final = c.base.format(sft=sft_model), c.final.format(sft=sft_model)
+        for c in claims:
+            base, final = c.models(sft_model)
             a, b = _values(problems, base, benchmark, c.metric), _values(problems, final, benchmark, c.metric)
+            b = b.loc[a.index]
+            if c.statistic == "middle":
+                rows.append(_middle_difficulty_row(c, a, b, benchmark, f"{final} vs {base}", n_resamples, seed))
+                continue
             stat = relative_change if c.statistic == "relative" else difference
-            value, lo, hi = paired_bootstrap(a.to_numpy(), b.loc[a.index].to_numpy(), stat, n_resamples, seed)
-            unit = "%" if c.statistic == "relative" else (" points" if c.metric == "pass1" else " tokens")
-            paper = paper_value(c, reported, (paper_benchmarks or {}).get(benchmark))
-            rows.append({"claim": c.claim, "benchmark": benchmark, "comparison": f"{final} vs {base}", "paper": paper,
-                         "value": value, "lo": lo, "hi": hi, "unit": unit.strip(), "verdict": verdict(lo, hi, c.expect)})
-        rows.append(_middle_difficulty_row(problems, benchmark, "original", "grpo-recipe", n_resamples, seed))
+            value, lo, hi = bootstrap(of_means(stat), [a.to_numpy(), b.to_numpy()], n_resamples, seed)
+            unit = "%" if c.statistic == "relative" else ("points" if c.metric == "pass1" else "tokens")
+            paper = paper_value(c, reported, PAPER_BENCHMARKS.get((stands_for or {}).get(benchmark)))
+            rows.append(_row(c, benchmark, f"{final} vs {base}", paper, value, lo, hi, unit, verdict(lo, hi, c.expect)))
     return pd.DataFrame(rows)
 
 
-def _middle_difficulty_row(problems: pd.DataFrame, benchmark: str, base: str, final: str, n_resamples: int, seed: int) -> dict:
-    """Mean Pass@1 gain of middle-difficulty problems (base Pass@1 in (10, 80)) minus the larger of the mean
-    gains of the hard (<= 10) and the easy (>= 80) ones, bootstrapped over problems."""
-    a, b = _values(problems, base, benchmark, "pass1"), _values(problems, final, benchmark, "pass1")
-    gain = (b.loc[a.index] - a).to_numpy()
-    level = np.select([a.to_numpy() <= 10, a.to_numpy() >= 80], [0, 2], default=1)  # hard, easy, middle
-    rng = np.random.default_rng(seed)
-    idx = rng.integers(0, len(gain), size=(n_resamples, len(gain)))
+def _row(claim: Claim, benchmark, comparison, paper, value, lo, hi, unit, result) -> dict:
+    return {
+        "claim": claim.claim,
+        "benchmark": benchmark,
+        "comparison": comparison,
+        "paper": paper,
+        "value": value,
+        "lo": lo,
+        "hi": hi,
+        "unit": unit,
+        "verdict": result,
+    }
 
-    def contrast(g, lv):
-        # A resample may miss a difficulty bin: its mean is NaN and is left out (or the contrast is NaN).
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            means = [np.nanmean(np.where(lv == k, g, np.nan), axis=-1) for k in (0, 1, 2)]
-            return means[1] - np.nanmax(np.stack([means[0], means[2]]), axis=0)
 
-    value = float(contrast(gain, level))
-    samples = contrast(gain[idx], level[idx])
-    lo, hi = (float(np.nanpercentile(samples, 2.5)), float(np.nanpercentile(samples, 97.5))) if np.isfinite(value) else (float("nan"),) * 2
-    return {"claim": MIDDLE_DIFFICULTY, "benchmark": benchmark,
-            "comparison": f"{final} vs {base}, {int((level == 1).sum())} middle problems",
-            "paper": "F3: largest gains at 10-80%", "value": value, "lo": lo, "hi": hi, "unit": "points",
-            "verdict": verdict(lo, hi, "increase") if np.isfinite(value) else INCONCLUSIVE}
+def middle_contrast(gain: np.ndarray, base: np.ndarray) -> np.ndarray:
+    """Mean gain of the middle problems (base Pass@1 in (10, 80)) minus the larger of the mean gains of
+    the hard (<= 10) and the easy (>= 80) ones, over the last axis; NaN where a bin it needs is empty."""
+    level = np.select([base <= 10, base >= 80], [0, 2], default=1)  # hard, easy, middle
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        means = [np.nanmean(np.where(level == k, gain, np.nan), axis=-1) for k in (0, 1, 2)]
+        return means[1] - np.nanmax(np.stack([means[0], means[2]]), axis=0)
+
+
+def _middle_difficulty_row(
+    claim: Claim, base: pd.Series, final: pd.Series, benchmark: str, comparison: str, n_resamples: int, seed: int
+) -> dict:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # every resample NaN: no contrast can be formed
+        value, lo, hi = bootstrap(middle_contrast, [(final - base).to_numpy(), base.to_numpy()], n_resamples, seed)
+    n_middle = int(((base > 10) & (base < 80)).sum())
+    result = verdict(lo, hi, claim.expect) if np.isfinite(value) else INCONCLUSIVE
+    return _row(
+        claim, benchmark, f"{comparison}, {n_middle} middle problems", claim.paper, value, lo, hi, "points", result
+    )
 
 
 def _intro(budget: int) -> list[str]:
@@ -166,7 +317,7 @@ def _intro(budget: int) -> list[str]:
         f"Each claim of the paper against this run, at a budget of {budget} tokens. Values are paired differences",
         "(final minus base model, on the same problems) with 95% bootstrap CIs over problems; the verdict is computed",
         "from the CI: reproduced (on the claimed side), not reproduced (on the other side), inconclusive (straddles).",
-        f"\"Keeps accuracy\" means the CI lies within +-{KEEP_MARGIN:g} points.",
+        f'"Keeps accuracy" means the CI lies within +-{KEEP_MARGIN:g} points.',
     ]
 
 
@@ -186,15 +337,28 @@ def _tally(table: pd.DataFrame) -> str:
 HEADER = ["claim", "held-out set", "comparison", "paper", "this run [95% CI]", "verdict"]
 
 
-def write_report(table: pd.DataFrame, out_md: Path, preset: str, budget: int) -> None:
-    lines = [f"# Claims report, preset {preset}", "", *_intro(budget), "",
-             "| " + " | ".join(HEADER) + " |", "|---|---|---|---|---|---|"]
+def _dropped_lines(dropped: dict[str, str]) -> list[str]:
+    if not dropped:
+        return []
+    return ["", "Not computed in this preset:", ""] + [f"- {BY_ID[i].claim}: {why}" for i, why in dropped.items()]
+
+
+def write_report(table: pd.DataFrame, out_md: Path, preset: str, budget: int, dropped: dict[str, str]) -> None:
+    """`dropped`: claim id -> why this preset cannot compute it (`computable`)."""
+    lines = [
+        f"# Claims report, preset {preset}",
+        "",
+        *_intro(budget),
+        "",
+        "| " + " | ".join(HEADER) + " |",
+        "|---|---|---|---|---|---|",
+    ]
     lines += [f"| {' | '.join(row[:-1])} | **{row[-1]}** |" for row in _rows(table)]
-    lines += ["", _tally(table)]
+    lines += ["", _tally(table), *_dropped_lines(dropped)]
     out_md.write_text("\n".join(lines) + "\n")
 
 
-def write_front_page(table: pd.DataFrame, out_rst: Path, preset: str, budget: int) -> None:
+def write_front_page(table: pd.DataFrame, out_rst: Path, preset: str, budget: int, dropped: dict[str, str]) -> None:
     """The claims report's verdicts in reStructuredText, one row per claim and one column per held-out
     set: the front page of `snakemake --report`, short enough to read at a glance (the values, CIs and
     the paper's numbers are in the report's "Claims report" entry)."""
@@ -202,8 +366,14 @@ def write_front_page(table: pd.DataFrame, out_rst: Path, preset: str, budget: in
 
     verdicts = table.pivot_table(index="claim", columns="benchmark", values="verdict", aggfunc="first", sort=False)
     title = f"Fast-Math-R1 reproduction, preset {preset}: {_tally(table)}"
-    lines = [title, "=" * len(title), "",
-             f"Verdict of each claim of the paper on each held-out set at a budget of {budget} tokens, computed from",
-             "paired 95% bootstrap CIs. Values, CIs and the paper's numbers: Results, Claims report.", "",
-             tabulate(verdicts.reset_index().values.tolist(), headers=["claim", *verdicts.columns], tablefmt="grid")]
+    lines = [
+        title,
+        "=" * len(title),
+        "",
+        f"Verdict of each claim of the paper on each held-out set at a budget of {budget} tokens, computed from",
+        "paired 95% bootstrap CIs. Values, CIs and the paper's numbers: Results, Claims report.",
+        "",
+        tabulate(verdicts.reset_index().values.tolist(), headers=["claim", *verdicts.columns], tablefmt="grid"),
+        *_dropped_lines(dropped),
+    ]
     out_rst.write_text("\n".join(lines) + "\n")

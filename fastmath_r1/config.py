@@ -13,13 +13,15 @@ import yaml
 from jsonschema import Draft202012Validator, validators
 from jsonschema.exceptions import best_match
 
+from fastmath_r1.errors import InputError
+
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA_PATH = ROOT / "workflow" / "schemas" / "config.schema.yaml"
 DEFAULT_CONFIG = ROOT / "config" / "config.yaml"
 PRESETS = ROOT / "config" / "presets"
 
 
-class ConfigError(ValueError):
+class ConfigError(InputError):
     pass
 
 
@@ -44,7 +46,9 @@ def _describe(error) -> str:
     if error.validator == "additionalProperties":
         allowed = sorted(error.schema.get("properties", {}))
         unknown = sorted(set(error.instance) - set(allowed))
-        return f"config key {where}: unknown key {', '.join(map(repr, unknown))} (expected one of: {', '.join(allowed)})"
+        return (
+            f"config key {where}: unknown key {', '.join(map(repr, unknown))} (expected one of: {', '.join(allowed)})"
+        )
     if error.validator == "type":
         return f"config key {where}: expected {error.validator_value}, got {error.instance!r}"
     return f"config key {where}: {error.message}"
@@ -60,11 +64,18 @@ def validate_config(config: dict, schema_path: Path = SCHEMA_PATH) -> dict:
 
 
 def load_config(*paths: str | Path) -> dict:
-    """The config Snakemake runs with for `--configfile paths...`: the default, then each file merged
-    over it (later keys win, recursively), with `extends` resolved and the schema's defaults filled."""
+    """The config Snakemake runs with for `--configfile paths...` (each file merged over the ones before
+    it, later keys winning, recursively): see `resolve`."""
     overrides: dict = {}
     for path in paths:
         merge(overrides, yaml.safe_load(Path(path).read_text()) or {})
+    return resolve(overrides)
+
+
+def resolve(overrides: dict) -> dict:
+    """The default config, then the preset chain named by `extends`, then `overrides` (what Snakemake's
+    --configfile and --config give), validated, with the schema's defaults filled. The Snakefile and
+    `load_config` both come through here."""
     return validate_config(resolve_extends(overrides))
 
 

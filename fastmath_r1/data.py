@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from fastmath_r1.errors import InputError
 from fastmath_r1.grading import last_boxed
 
 log = logging.getLogger("fastmath_r1")
@@ -28,7 +29,18 @@ def read_table(path: str | Path) -> pd.DataFrame:
         return pd.read_json(path, lines=True, dtype=False)
     if path.suffix == ".csv":
         return pd.read_csv(path, dtype=str, keep_default_na=False)
-    raise ValueError(f"{path}: unsupported table format {path.suffix!r} (expected .parquet, .jsonl or .csv)")
+    raise InputError(f"{path}: unsupported table format {path.suffix!r} (expected .parquet, .jsonl or .csv)")
+
+
+def trace_length(tokenizer_dir: Path | None) -> Callable[[str], int]:
+    """How a trace's length is measured: characters, or tokens of the given model's tokenizer (the
+    paper's 12,800-token floor)."""
+    if tokenizer_dir is None:
+        return len
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(tokenizer_dir)
+    return lambda text: len(tokenizer(text, add_special_tokens=False)["input_ids"])
 
 
 def generation_accuracy(df: pd.DataFrame) -> pd.Series:
@@ -75,24 +87,46 @@ def to_openr1_shape(df: pd.DataFrame, fmt: str, origin: str) -> pd.DataFrame:
     if fmt == "openr1":
         missing = [c for c in OPENR1_COLUMNS if c not in df.columns]
         if missing:
-            raise ValueError(f"{origin}: missing column(s) {', '.join(missing)} for the openr1 format (has: {', '.join(map(str, df.columns))})")
-        return df[OPENR1_COLUMNS].assign(generations=df["generations"].map(list), correctness_math_verify=df["correctness_math_verify"].map(lambda f: [bool(x) for x in f]))
+            has = ", ".join(map(str, df.columns))
+            raise InputError(f"{origin}: missing column(s) {', '.join(missing)} for the openr1 format (has: {has})")
+        return df[OPENR1_COLUMNS].assign(
+            generations=df["generations"].map(list),
+            correctness_math_verify=df["correctness_math_verify"].map(lambda f: [bool(x) for x in f]),
+        )
     if fmt != "light-r1":
-        raise ValueError(f"{origin}: unknown source format {fmt!r} (expected openr1 or light-r1)")
+        raise InputError(f"{origin}: unknown source format {fmt!r} (expected openr1 or light-r1)")
     if "conversations" not in df.columns:
-        raise ValueError(f"{origin}: missing column conversations for the light-r1 format (has: {', '.join(map(str, df.columns))})")
+        raise InputError(
+            f"{origin}: missing column conversations for the light-r1 format (has: {', '.join(map(str, df.columns))})"
+        )
     rows = []
     for index, turns in enumerate(df["conversations"]):
         by_role = {turn["from"]: turn["value"] for turn in turns}
         if "user" not in by_role or "assistant" not in by_role:
-            raise ValueError(f"{origin}: row {index} has no user and assistant turn (roles: {', '.join(by_role)})")
-        given = str(df["answer"].iloc[index]).strip() if "answer" in df.columns and pd.notna(df["answer"].iloc[index]) else ""
+            raise InputError(f"{origin}: row {index} has no user and assistant turn (roles: {', '.join(by_role)})")
+        given = (
+            str(df["answer"].iloc[index]).strip()
+            if "answer" in df.columns and pd.notna(df["answer"].iloc[index])
+            else ""
+        )
         answer = given or last_boxed(by_role["assistant"]) or ""
-        rows.append({"problem": by_role["user"], "answer": answer, "generations": [by_role["assistant"]], "correctness_math_verify": [True]})
+        rows.append(
+            {
+                "problem": by_role["user"],
+                "answer": answer,
+                "generations": [by_role["assistant"]],
+                "correctness_math_verify": [True],
+            }
+        )
     shaped = pd.DataFrame(rows, columns=OPENR1_COLUMNS)
     unanswered = shaped["answer"] == ""
     if unanswered.any():
-        log.warning("%s: %d of %d rows have neither an answer nor a \\boxed{} answer in the trace; dropped", origin, unanswered.sum(), len(shaped))
+        log.warning(
+            "%s: %d of %d rows have neither an answer nor a \\boxed{} answer in the trace; dropped",
+            origin,
+            unanswered.sum(),
+            len(shaped),
+        )
     return shaped[~unanswered].reset_index(drop=True)
 
 
@@ -151,11 +185,15 @@ def to_prompt_completion(df: pd.DataFrame, system: str, user_template: str) -> p
     )
 
 
-def write_training_set(pools: list[Path], selection: dict, keep: str, out: Path, length: Callable[[str], int] = len) -> pd.DataFrame:
+def write_training_set(
+    pools: list[Path], selection: dict, keep: str, out: Path, length: Callable[[str], int] = len
+) -> pd.DataFrame:
     """Select rows of OpenR1-shaped pools, merge them, and keep one trace per problem
     (`shortest-correct`, the paper's stage-1 rule: deduplicated across pools) or every correct trace
     (`all-correct`, the broad corpus of a distilled reasoner)."""
-    selected = pd.concat([select_hard(read_table(pool), **selection, length=length) for pool in pools], ignore_index=True)
+    selected = pd.concat(
+        [select_hard(read_table(pool), **selection, length=length) for pool in pools], ignore_index=True
+    )
     if keep == "shortest-correct":
         table = shortest_correct_generation(selected)
     elif keep == "all-correct":
@@ -163,7 +201,7 @@ def write_training_set(pools: list[Path], selection: dict, keep: str, out: Path,
     else:
         raise ValueError(f"keep must be 'shortest-correct' or 'all-correct', not {keep!r}")
     if table.empty:
-        raise ValueError(f"{', '.join(map(str, pools))}: no row passes the selection {selection} with a correct trace")
+        raise InputError(f"{', '.join(map(str, pools))}: no row passes the selection {selection} with a correct trace")
     table.to_parquet(out, index=False)
     return table
 
@@ -176,7 +214,8 @@ def _length_stats(texts: pd.Series) -> str:
 def data_card(tables: dict[str, pd.DataFrame]) -> str:
     """Markdown card: rows, problems, levels and length statistics (characters) of each table."""
     lines = [
-        "| table | rows | problems | levels | problem chars (mean / median / min / max) | trace chars (mean / median / min / max) | traces per row | correct traces |",
+        "| table | rows | problems | levels | problem chars (mean / median / min / max) "
+        "| trace chars (mean / median / min / max) | traces per row | correct traces |",
         "|---|---|---|---|---|---|---|---|",
     ]
     for name, t in tables.items():
@@ -190,7 +229,15 @@ def data_card(tables: dict[str, pd.DataFrame]) -> str:
         else:
             traces, per_row, correct = None, "-", "-"
         trace_stats = _length_stats(traces.astype(str)) if traces is not None else "-"
-        lines.append(
-            f"| {name} | {len(t)} | {t['problem'].nunique()} | {levels} | {_length_stats(t['problem'])} | {trace_stats} | {per_row} | {correct} |"
-        )
+        cells = [
+            name,
+            len(t),
+            t["problem"].nunique(),
+            levels,
+            _length_stats(t["problem"]),
+            trace_stats,
+            per_row,
+            correct,
+        ]
+        lines.append("| " + " | ".join(map(str, cells)) + " |")
     return "\n".join(lines) + "\n"

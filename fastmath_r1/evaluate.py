@@ -6,22 +6,33 @@ without generating again.
 
 from __future__ import annotations
 
+import logging
+from pathlib import Path
+
 import pandas as pd
 
-from fastmath_r1.data import prompt_messages
-from fastmath_r1.generation import Backend, Completion, Sampling, truncate
-from fastmath_r1.grading import answer_matches, parse_answer
+from fastmath_r1.data import prompt_messages, read_table
+from fastmath_r1.generation import Backend, Completion, Sampling, make_backend, truncate
+from fastmath_r1.grading import answer_matches, normalize_answer, parse_answer
 from fastmath_r1.metrics import summarize
+
+log = logging.getLogger("fastmath_r1")
 
 
 def prompt_token_ids(tokenizer, problems: list[str], system: str, user_template: str) -> list[list[int]]:
     return [
-        list(tokenizer.apply_chat_template(prompt_messages(p, system, user_template), add_generation_prompt=True, tokenize=True, return_dict=True)["input_ids"])
+        list(
+            tokenizer.apply_chat_template(
+                prompt_messages(p, system, user_template), add_generation_prompt=True, tokenize=True, return_dict=True
+            )["input_ids"]
+        )
         for p in problems
     ]
 
 
-def generate_completions(backend: Backend, tokenizer, benchmark: pd.DataFrame, prompts: dict, sampling: Sampling) -> pd.DataFrame:
+def generate_completions(
+    backend: Backend, tokenizer, benchmark: pd.DataFrame, prompts: dict, sampling: Sampling
+) -> pd.DataFrame:
     ids = prompt_token_ids(tokenizer, benchmark["problem"].tolist(), prompts["system"], prompts["user"])
     completions = backend.generate(ids, sampling)
     return completions_frame(completions, benchmark)
@@ -97,3 +108,62 @@ def sampling_from_config(eval_config: dict) -> Sampling:
         seed=eval_config["seed"],
         stop_at_think_end=eval_config["stop_at_think_end"],
     )
+
+
+def evaluate_model(
+    model_dir: str, model_name: str, benchmark_path: Path, benchmark_name: str, prompts: dict, eval_config: dict
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The raw completions, the metrics per budget and the per-sample grades of one model on one benchmark,
+    the last two labelled with the model's and the benchmark's names."""
+    benchmark = read_table(benchmark_path)
+    backend = make_backend(eval_config["backend"], model_dir, eval_config)
+    sampling = sampling_from_config(eval_config)
+    log.info(
+        "sampling %d x %d completions of up to %d tokens from %s",
+        len(benchmark),
+        sampling.n,
+        sampling.max_tokens,
+        model_dir,
+    )
+    completions = generate_completions(backend, backend.tokenizer, benchmark, prompts, sampling)
+    metrics, grades = score(
+        completions,
+        benchmark,
+        eval_config["budgets"],
+        backend.tokenizer,
+        eval_config["pass_k"],
+        eval_config["bootstrap_resamples"],
+        eval_config["seed"],
+    )
+    for frame in (metrics, grades):
+        frame.insert(0, "benchmark", benchmark_name)
+        frame.insert(0, "model", model_name)
+    return completions, metrics, grades
+
+
+def aimo_grades(
+    benchmarks: dict[str, Path], runs: list[tuple[str, str, Path, Path]], budgets: list[int], modulo: int
+) -> pd.DataFrame:
+    """Every sample of the AIMO-2 protocol graded with answers taken modulo `modulo`, at each budget.
+
+    `runs` holds (model, benchmark, completions file, model directory); the benchmarks are pooled into one
+    table, so problem ids carry their benchmark's name (`aime25/3`)."""
+    from transformers import AutoTokenizer
+
+    gold = {}
+    for name, path in benchmarks.items():
+        table = read_table(path)
+        gold |= {
+            f"{name}/{pid}": normalize_answer(str(a), modulo) for pid, a in zip(table["problem_id"], table["answer"])
+        }
+    grades = []
+    for model, benchmark, completions_path, model_dir in runs:
+        tokenizer = AutoTokenizer.from_pretrained(model_dir)
+        completions = read_table(completions_path)
+        completions["problem_id"] = benchmark + "/" + completions["problem_id"].astype(str)
+        for budget in sorted(budgets, reverse=True):
+            graded = graded_at_budget(completions, gold, budget, tokenizer, modulo)
+            grades.append(graded.assign(model=model, budget=budget))
+    table = pd.concat(grades, ignore_index=True)
+    table["gold"] = table["problem_id"].map(gold)
+    return table

@@ -19,12 +19,21 @@ def plot_sft_epochs(table: pd.DataFrame, out_png: Path) -> None:
     """Paper F1: accuracy and mean output tokens against SFT epochs, one line per benchmark, with the
     original model (0 epochs) as a dashed reference line and its CI as a band."""
     fig, axes = plt.subplots(1, 2, figsize=(10, 4), constrained_layout=True)
-    for (benchmark, rows), color in zip(table.groupby("benchmark", sort=True), plt.rcParams["axes.prop_cycle"].by_key()["color"]):
+    for (benchmark, rows), color in zip(
+        table.groupby("benchmark", sort=True), plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    ):
         original = rows[rows["sft_epochs"] == 0]
         trained = rows[rows["sft_epochs"] > 0].sort_values("sft_epochs")
         for ax, metric in zip(axes, ["pass@1", "tokens"]):
-            ax.errorbar(trained["sft_epochs"], trained[metric], yerr=_errorbars(trained, metric),
-                        marker="o", capsize=3, color=color, label=f"{benchmark}: after SFT")
+            ax.errorbar(
+                trained["sft_epochs"],
+                trained[metric],
+                yerr=_errorbars(trained, metric),
+                marker="o",
+                capsize=3,
+                color=color,
+                label=f"{benchmark}: after SFT",
+            )
             if not original.empty:
                 o = original.iloc[0]
                 ax.axhline(o[metric], color=color, linestyle="--", label=f"{benchmark}: original")
@@ -43,7 +52,9 @@ def plot_sft_epochs(table: pd.DataFrame, out_png: Path) -> None:
 
 def _benchmark_axes(table: pd.DataFrame, width: float = 5.0):
     benchmarks = sorted(table["benchmark"].unique())
-    fig, axes = plt.subplots(1, len(benchmarks), figsize=(width * len(benchmarks), 4), constrained_layout=True, squeeze=False)
+    fig, axes = plt.subplots(
+        1, len(benchmarks), figsize=(width * len(benchmarks), 4), constrained_layout=True, squeeze=False
+    )
     return fig, dict(zip(benchmarks, axes[0]))
 
 
@@ -54,10 +65,23 @@ def plot_budget_sweep(table: pd.DataFrame, solid_models: list[str], out_png: Pat
     for benchmark, ax in axes.items():
         for model, rows in table[table["benchmark"] == benchmark].groupby("model", sort=False):
             rows = rows.sort_values("budget")
-            ax.errorbar(rows["tokens"], rows["pass@1"], yerr=_errorbars(rows, "pass@1"), marker="o", capsize=2,
-                        linestyle="-" if model in solid_models else "--", label=model)
+            ax.errorbar(
+                rows["tokens"],
+                rows["pass@1"],
+                yerr=_errorbars(rows, "pass@1"),
+                marker="o",
+                capsize=2,
+                linestyle="-" if model in solid_models else "--",
+                label=model,
+            )
             for _, r in rows.iterrows():
-                ax.annotate(str(int(r["budget"])), (r["tokens"], r["pass@1"]), fontsize=6, xytext=(3, -8), textcoords="offset points")
+                ax.annotate(
+                    str(int(r["budget"])),
+                    (r["tokens"], r["pass@1"]),
+                    fontsize=6,
+                    xytext=(3, -8),
+                    textcoords="offset points",
+                )
         ax.set(title=benchmark, xlabel="mean output tokens", ylabel="Pass@1 (%)")
         ax.grid(alpha=0.3)
     next(iter(axes.values())).legend(fontsize=8)
@@ -78,7 +102,9 @@ def plot_reward_ablation(table: pd.DataFrame, out_png: Path) -> None:
         for ax, metric in zip(axes, ["pass@1", "tokens"]):
             ax.bar(x, rows[metric], width, yerr=_errorbars(rows, metric), capsize=3, label=benchmark)
     for ax, ylabel in zip(axes, ["Pass@1 (%)", "mean output tokens"]):
-        ax.set_xticks([j + width * (len(benchmarks) - 1) / 2 for j in range(len(labels))], labels, rotation=15, fontsize=8)
+        ax.set_xticks(
+            [j + width * (len(benchmarks) - 1) / 2 for j in range(len(labels))], labels, rotation=15, fontsize=8
+        )
         ax.set_ylabel(ylabel)
         ax.grid(alpha=0.3, axis="y")
     axes[0].legend(fontsize=8)
@@ -93,7 +119,16 @@ def plot_per_problem(changes: pd.DataFrame, out_png: Path) -> None:
     fig, axes = _benchmark_axes(changes)
     for benchmark, ax in axes.items():
         rows = changes[changes["benchmark"] == benchmark]
-        points = ax.scatter(rows["delta_tokens"], rows["delta_pass1"], c=rows["pass1_base"], cmap="viridis", vmin=0, vmax=100, s=12, alpha=0.7)
+        points = ax.scatter(
+            rows["delta_tokens"],
+            rows["delta_pass1"],
+            c=rows["pass1_base"],
+            cmap="viridis",
+            vmin=0,
+            vmax=100,
+            s=12,
+            alpha=0.7,
+        )
         ax.axhline(0, color="grey", linewidth=0.8)
         ax.axvline(0, color="grey", linewidth=0.8)
         ax.set(title=benchmark, xlabel="change in mean output tokens", ylabel="change in Pass@1 (points)")
@@ -109,7 +144,13 @@ def plot_grpo_curves(curves: dict[str, pd.DataFrame], out_png: Path) -> None:
     for arm, curve in curves.items():
         axes[0].plot(curve["step"], curve["reward"], label=arm)
         line = axes[1].plot(curve["step"], curve["completions/mean_length"], label=arm)[0]
-        axes[1].fill_between(curve["step"], curve["completions/min_length"], curve["completions/max_length"], color=line.get_color(), alpha=0.1)
+        axes[1].fill_between(
+            curve["step"],
+            curve["completions/min_length"],
+            curve["completions/max_length"],
+            color=line.get_color(),
+            alpha=0.1,
+        )
         for column in sorted(c for c in curve.columns if c.startswith("rewards/") and c.endswith("/mean")):
             axes[2].plot(curve["step"], curve[column], label=f"{arm}: {column.split('/')[1]}")
     axes[0].set(xlabel="GRPO step", ylabel="total reward", title="Total reward")

@@ -125,7 +125,9 @@ class TransformersBackend:
 class VLLMBackend:
     """vLLM's offline engine; it needs a CUDA GPU and the `vllm` package (not installed on CPU machines)."""
 
-    def __init__(self, model_dir: str, tensor_parallel_size: int, max_model_len: int, gpu_memory_utilization: float, dtype: str):
+    def __init__(
+        self, model_dir: str, tensor_parallel_size: int, max_model_len: int, gpu_memory_utilization: float, dtype: str
+    ):
         from vllm import LLM
 
         self.llm = LLM(

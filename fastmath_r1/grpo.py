@@ -15,10 +15,10 @@ from datasets import Dataset, disable_progress_bars
 from transformers import AutoModelForCausalLM, AutoTokenizer
 from trl import GRPOConfig, GRPOTrainer
 
-from fastmath_r1.data import prompt_messages
+from fastmath_r1.data import prompt_messages, read_table
 from fastmath_r1.evaluate import prompt_token_ids
 from fastmath_r1.rewards import build_rewards, reject_unparsable_gold
-from fastmath_r1.training import StepCSVLogger, run_args, train_and_save
+from fastmath_r1.training import StepCSVLogger, keep_matching_checkpoints, run_args, train_and_save
 
 log = logging.getLogger("fastmath_r1")
 
@@ -39,7 +39,9 @@ PAPER_GRPO_SETTINGS = {
 }
 
 
-def grpo_dataset(prompts: pd.DataFrame, system: str, user_template: str, tokenizer=None, max_prompt_length: int | None = None) -> Dataset:
+def grpo_dataset(
+    prompts: pd.DataFrame, system: str, user_template: str, tokenizer=None, max_prompt_length: int | None = None
+) -> Dataset:
     """Conversational prompts with the gold answer alongside, which TRL passes on to the rewards.
 
     TRL 1.16 has no prompt-length limit, so prompts longer than `max_prompt_length` tokens (the
@@ -59,31 +61,50 @@ def grpo_dataset(prompts: pd.DataFrame, system: str, user_template: str, tokeniz
     )
 
 
-def grpo_config(trainer_args: dict, weights: list[float], checkpoint_dir: Path) -> GRPOConfig:
-    """The GRPOConfig a run trains with: the config's trainer section, the reward weights, the paths."""
-    return GRPOConfig(reward_weights=weights, **run_args(trainer_args, checkpoint_dir))
+def grpo_config(trainer_args: dict, checkpoint_dir: Path) -> GRPOConfig:
+    """The GRPOConfig a run trains with: the config's trainer section and the paths. Rewards keep TRL's
+    weight of 1 each, the paper's."""
+    return GRPOConfig(**run_args(trainer_args, checkpoint_dir))
 
 
 def train_grpo(
     model_dir: str,
-    prompts: pd.DataFrame,
+    prompts_path: Path,
     prompt_format: dict,
-    rewards: list[dict],
+    rewards: list[str],
+    reward_params: dict[str, dict],
     trainer_args: dict,
+    max_prompt_length: int | None,
     out_dir: Path,
     checkpoint_dir: Path,
     log_csv: Path,
-    max_prompt_length: int | None = None,
 ) -> None:
-    reward_funcs, weights = build_rewards(rewards)
-    config = grpo_config(trainer_args, weights, checkpoint_dir)
+    """GRPO of `model_dir` on the prompts at `prompts_path` (columns `problem`, `answer`) with the named
+    rewards, saved to `out_dir`; resumes a matching interrupted run."""
+    run = {
+        "model": model_dir,
+        "prompts": prompts_path,
+        "format": prompt_format,
+        "rewards": rewards,
+        "reward_params": reward_params,
+        "trainer": trainer_args,
+        "max_prompt_length": max_prompt_length,
+        "out": out_dir,
+    }
+    keep_matching_checkpoints(checkpoint_dir, run, [model_dir, prompts_path])
+    prompts = read_table(prompts_path)
+    log.info("GRPO of %s on %d prompts with rewards %s", model_dir, len(prompts), rewards)
+    reward_funcs = build_rewards(rewards, reward_params)
+    config = grpo_config(trainer_args, checkpoint_dir)
     disable_progress_bars()
     tokenizer = AutoTokenizer.from_pretrained(model_dir)
     trainer = GRPOTrainer(
         model=AutoModelForCausalLM.from_pretrained(model_dir),
         reward_funcs=reward_funcs,
         args=config,
-        train_dataset=grpo_dataset(prompts, prompt_format["system"], prompt_format["user"], tokenizer, max_prompt_length),
+        train_dataset=grpo_dataset(
+            prompts, prompt_format["system"], prompt_format["user"], tokenizer, max_prompt_length
+        ),
         processing_class=tokenizer,
         callbacks=[StepCSVLogger(log_csv)],
     )

@@ -17,6 +17,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from fastmath_r1.data import grpo_prompts, sample_rows, select_hard, to_openr1_shape, trace_length
+from fastmath_r1.errors import InputError
+
 log = logging.getLogger("fastmath_r1")
 
 # What a checkpoint is made of: weights, configs and tokenizer files (not READMEs, logs or optimizer state).
@@ -25,7 +28,7 @@ WEIGHTS_PATTERN = "*.safetensors"
 TOKENIZER_FILES = ("tokenizer.json", "tokenizer.model", "vocab.json")
 
 
-class DownloadMismatch(RuntimeError):
+class DownloadMismatch(InputError):
     """The files on disk are not the repo's files at the pinned revision, or not a loadable checkpoint."""
 
 
@@ -43,12 +46,47 @@ def load_hub_table(spec: dict) -> pd.DataFrame:
     log.info("loading %s", describe(spec))
     dataset = load_dataset(
         spec["repo_id"],
-        name=spec.get("config"),
-        split=spec.get("split", "train"),
+        name=spec["config"],
+        split=spec["split"],
         revision=spec["revision"],
-        data_files=spec.get("data_files"),
+        data_files=spec["data_files"],
     )
     return dataset.to_pandas()
+
+
+def source_pool(
+    dataset: dict, fmt: str, selection: dict, sample: int | None, seed: int, tokenizer_dir: Path | None
+) -> pd.DataFrame:
+    """One source of the paper's stage-1 set: the Hub dataset, OpenR1-shaped, selected (`data.select_hard`)
+    and sampled; trace lengths in tokens of `tokenizer_dir`'s tokenizer, or in characters without one."""
+    origin = describe(dataset)
+    shaped = to_openr1_shape(load_hub_table(dataset), fmt, origin)
+    selected = select_hard(shaped, **selection, length=trace_length(tokenizer_dir))
+    pool = sample_rows(selected, sample, seed)
+    log.info("%s: %d rows, %d pass the selection %s, %d kept", origin, len(shaped), len(selected), selection, len(pool))
+    return pool
+
+
+def grpo_prompt_set(dataset: dict, fmt: str) -> pd.DataFrame:
+    """Stage-2 prompts (problem_id, problem, answer) from a Hub dataset; `prompts`: its problem and answer
+    columns as they are (the authors' published set), else a source format of `data.to_openr1_shape`."""
+    table = load_hub_table(dataset)
+    shaped = table if fmt == "prompts" else to_openr1_shape(table, fmt, describe(dataset))
+    prompts = grpo_prompts(shaped)
+    log.info("%s: %d GRPO prompts", describe(dataset), len(prompts))
+    return prompts
+
+
+def published_sft_set(dataset: dict) -> pd.DataFrame:
+    """The authors' published stage-1 set, as it is, once it is known to hold a problem and a trace per row."""
+    table = load_hub_table(dataset)
+    missing = {"problem", "generation"} - set(table.columns)
+    if missing:
+        raise InputError(
+            f"{describe(dataset)}: missing column(s) {', '.join(sorted(missing))} (has: {', '.join(table.columns)})"
+        )
+    log.info("%s: %d SFT rows", describe(dataset), len(table))
+    return table
 
 
 def missing_model_files(names: Iterable[str]) -> list[str]:
@@ -88,8 +126,12 @@ def verify_model_files(spec: dict, commit: str, local_dir: Path, endpoint: str |
     from huggingface_hub.utils import filter_repo_objects
 
     check = HfApi(endpoint=endpoint).verify_repo_checksums(spec["repo_id"], revision=commit, local_dir=local_dir)
-    problems = [f"missing {path}" for path in filter_repo_objects(check.missing_paths, allow_patterns=MODEL_FILE_PATTERNS)]
-    problems += [f"{m['path']} differs ({m['algorithm']} {m['actual']}, the repo has {m['expected']})" for m in check.mismatches]
+    problems = [
+        f"missing {path}" for path in filter_repo_objects(check.missing_paths, allow_patterns=MODEL_FILE_PATTERNS)
+    ]
+    problems += [
+        f"{m['path']} differs ({m['algorithm']} {m['actual']}, the repo has {m['expected']})" for m in check.mismatches
+    ]
     problems += [f"lacks {what}" for what in missing_model_files(p.name for p in local_dir.iterdir() if p.is_file())]
     if problems:
         raise DownloadMismatch(f"{describe(spec)} (commit {commit}) in {local_dir}: " + "; ".join(problems))

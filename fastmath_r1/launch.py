@@ -28,7 +28,9 @@ class Plan:
     server_url: str | None = None
 
 
-def plan(launch: dict, step_args: list[str], vllm_server: dict | None = None, visible_devices: str | None = None) -> Plan:
+def plan(
+    launch: dict, step_args: list[str], vllm_server: dict | None = None, visible_devices: str | None = None
+) -> Plan:
     """The command lines (and CUDA_VISIBLE_DEVICES) for one training step.
 
     `launch` is the config's launch section (gpus, accelerate_config, vllm_server_gpus); `step_args`
@@ -36,10 +38,12 @@ def plan(launch: dict, step_args: list[str], vllm_server: dict | None = None, vi
     and memory share of a vLLM server (GRPO in server mode only); `visible_devices` the job's own
     CUDA_VISIBLE_DEVICES (Slurm sets it to the GPUs it allocated), split between training and server.
     """
-    gpus, server_gpus = launch["gpus"], launch.get("vllm_server_gpus", 0)
-    if not launch.get("accelerate_config"):
+    gpus, server_gpus = launch["gpus"], launch["vllm_server_gpus"]
+    if not launch["accelerate_config"]:
         if gpus > 1 or server_gpus:
-            raise ValueError(f"launch: {gpus} GPUs need an accelerate_config (a DeepSpeed ZeRO config in config/accelerate/)")
+            raise ValueError(
+                f"launch: {gpus} GPUs need an accelerate_config (a DeepSpeed ZeRO config in config/accelerate/)"
+            )
         # One process on the CPU or on the job's one GPU.
         return Plan([sys.executable, "-m", "fastmath_r1.cli", *step_args], {})
     train_gpus = gpus - server_gpus
@@ -64,9 +68,9 @@ def plan(launch: dict, step_args: list[str], vllm_server: dict | None = None, vi
         "--model", str(vllm_server["model"]),
         "--tensor_parallel_size", str(server_gpus),
         "--port", str(vllm_server["port"]),
-        "--gpu_memory_utilization", str(vllm_server.get("gpu_memory_utilization", 0.9)),
+        "--gpu_memory_utilization", str(vllm_server["gpu_memory_utilization"]),
     ]  # fmt: skip
-    if vllm_server.get("max_model_len"):
+    if vllm_server["max_model_len"]:
         server += ["--max_model_len", str(vllm_server["max_model_len"])]
     return Plan(
         train,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -36,21 +36,39 @@ def majority_answer(answers: Sequence[str | None]) -> str | None:
     return counts.most_common(1)[0][0]
 
 
-def bootstrap_ci(
-    values: np.ndarray, n_resamples: int = 1000, seed: int = 0, confidence: float = 0.95
-) -> tuple[float, float]:
-    """Percentile bootstrap CI of the mean of per-problem ``values``."""
-    values = np.asarray(values, dtype=float)
-    if values.ndim != 1 or values.size == 0:
-        raise ValueError(f"bootstrap_ci needs a non-empty 1-d array, got shape {values.shape}")
-    if np.all(values == values[0]):
-        return float(values[0]), float(values[0])
+def bootstrap(
+    statistic: Callable[..., np.ndarray],
+    arrays: Sequence[np.ndarray],
+    n_resamples: int,
+    seed: int,
+    confidence: float = 0.95,
+) -> tuple[float, float, float]:
+    """``statistic`` of per-problem ``arrays`` (all indexed by the same problems) and its percentile
+    bootstrap CI from resampling problems: ``(value, lo, hi)``.
+
+    ``statistic`` reduces over the last axis, so one call scores every resample at once. Resamples
+    where it is NaN (a resample missing a group it needs) are left out of the CI.
+    """
+    arrays = [np.asarray(a, dtype=float) for a in arrays]
+    n = len(arrays[0])
+    if n == 0 or any(a.ndim != 1 or len(a) != n for a in arrays):
+        raise ValueError(f"bootstrap needs non-empty 1-d arrays of one length, got shapes {[a.shape for a in arrays]}")
+    value = float(statistic(*arrays))
+    if all(np.all(a == a[0]) for a in arrays):
+        # Every resample is the first problem repeated; its statistic is exact, not a noisy mean.
+        point = float(statistic(*(a[:1] for a in arrays)))
+        return value, point, point
     rng = np.random.default_rng(seed)
-    idx = rng.integers(0, values.size, size=(n_resamples, values.size))
-    means = values[idx].mean(axis=1)
+    idx = rng.integers(0, n, size=(n_resamples, n))
+    samples = statistic(*(a[idx] for a in arrays))
     tail = (1.0 - confidence) / 2
-    lo, hi = np.quantile(means, [tail, 1.0 - tail])
-    return float(lo), float(hi)
+    quantile = np.nanquantile if np.isnan(samples).any() else np.quantile
+    lo, hi = quantile(samples, [tail, 1.0 - tail])
+    return value, float(lo), float(hi)
+
+
+def mean(values: np.ndarray) -> np.ndarray:
+    return values.mean(axis=-1)
 
 
 def _samples_per_problem(graded: pd.DataFrame) -> int:
@@ -60,8 +78,7 @@ def _samples_per_problem(graded: pd.DataFrame) -> int:
     uneven = counts[counts != n]
     if len(uneven):
         raise ValueError(
-            f"problem {uneven.index[0]!r} has {uneven.iloc[0]} samples, "
-            f"but problem {counts.index[0]!r} has {n}"
+            f"problem {uneven.index[0]!r} has {uneven.iloc[0]} samples, but problem {counts.index[0]!r} has {n}"
         )
     return n
 
@@ -75,12 +92,10 @@ def _majority_correct(group: pd.DataFrame) -> bool:
     return bool(group["correct"][[a == majority for a in answers]].all())
 
 
-def _with_ci(
-    name: str, values: np.ndarray, scale: float, n_resamples: int, seed: int
-) -> dict[str, float]:
+def _with_ci(name: str, values: np.ndarray, scale: float, n_resamples: int, seed: int) -> dict[str, float]:
     """``name``, ``name_lo``, ``name_hi``: the scaled mean of ``values`` and its CI."""
-    lo, hi = bootstrap_ci(values, n_resamples=n_resamples, seed=seed)
-    return {name: float(values.mean()) * scale, f"{name}_lo": lo * scale, f"{name}_hi": hi * scale}
+    value, lo, hi = bootstrap(mean, [values], n_resamples, seed)
+    return {name: value * scale, f"{name}_lo": lo * scale, f"{name}_hi": hi * scale}
 
 
 def summarize(

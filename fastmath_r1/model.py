@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import torch
 from transformers import (
     AutoModelForCausalLM,
@@ -36,9 +37,17 @@ def init_model(tokenizer: PreTrainedTokenizerBase, arch: dict, seed: int, out_di
         attn_implementation=arch["attn_implementation"],
     )
     model = AutoModelForCausalLM.from_config(config)
-    model.generation_config = GenerationConfig(
-        eos_token_id=tokenizer.eos_token_id, pad_token_id=tokenizer.pad_token_id
-    )
+    model.generation_config = GenerationConfig(eos_token_id=tokenizer.eos_token_id, pad_token_id=tokenizer.pad_token_id)
     model.save_pretrained(out_dir)
     tokenizer.save_pretrained(out_dir)
     return sum(p.numel() for p in model.parameters())
+
+
+def init_from_corpus(corpus: pd.DataFrame, prompts: dict, vocab_size: int, arch: dict, seed: int, out_dir: Path) -> int:
+    """A tokenizer trained on the corpus's problems and traces and on every prompt of the recipe, and a
+    freshly initialised model for it, written to `out_dir`; returns the parameter count."""
+    from fastmath_r1.tokenizer import train_tokenizer
+
+    texts = [text for p in prompts.values() for text in (p["system"], p["user"])]
+    tokenizer = train_tokenizer(texts + corpus["problem"].tolist() + corpus["generation"].tolist(), vocab_size)
+    return init_model(tokenizer, arch, seed, out_dir)

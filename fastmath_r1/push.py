@@ -21,14 +21,23 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+from fastmath_r1.errors import InputError
 from fastmath_r1.hub import missing_model_files
 
 log = logging.getLogger("fastmath_r1")
 
 CHECKPOINT_PATTERNS = [
-    "*.safetensors", "*.safetensors.index.json", "config.json", "generation_config.json",
-    "tokenizer*", "special_tokens_map.json", "added_tokens.json", "vocab.json", "merges.txt", "chat_template.jinja",
-]  # fmt: skip
+    "*.safetensors",
+    "*.safetensors.index.json",
+    "config.json",
+    "generation_config.json",
+    "tokenizer*",
+    "special_tokens_map.json",
+    "added_tokens.json",
+    "vocab.json",
+    "merges.txt",
+    "chat_template.jinja",
+]
 TAGS = ["fast-math-r1-repro", "math", "reasoning", "grpo", "sft"]
 HUB_OWN_FILE = ".gitattributes"  # every Hub repo starts with it; not part of what we publish
 CITATION = """\
@@ -38,10 +47,10 @@ CITATION = """\
   year = {2025},
   eprint = {2507.08267},
   archivePrefix = {arXiv},
-}"""
+}"""  # noqa: E501 (a BibTeX title is one line)
 
 
-class PushRefused(RuntimeError):
+class PushRefused(InputError):
     """A push that would fail or lose something: no token, an incomplete checkpoint, a published revision."""
 
 
@@ -106,7 +115,11 @@ def push_checkpoint(
 
 def checkpoint_files(model_dir: Path) -> dict[str, Path]:
     """The files of `model_dir` that make the published checkpoint, by name."""
-    return {p.name: p for p in sorted(model_dir.iterdir()) if p.is_file() and any(p.match(pat) for pat in CHECKPOINT_PATTERNS)}
+    return {
+        p.name: p
+        for p in sorted(model_dir.iterdir())
+        if p.is_file() and any(p.match(pat) for pat in CHECKPOINT_PATTERNS)
+    }
 
 
 def published_files(api, repo_id: str, revision: str) -> list[str]:
@@ -140,7 +153,14 @@ def with_retries(call, *args, retries: int, backoff_s: float, **kwargs):
                 raise
             wait = backoff_s * 2**attempt
             # The error's text names the URL and the status, never the request's headers (the token).
-            log.warning("transient Hub failure (%s: %s); retry %d/%d in %.1f s", type(error).__name__, error, attempt + 1, retries, wait)
+            log.warning(
+                "transient Hub failure (%s: %s); retry %d/%d in %.1f s",
+                type(error).__name__,
+                error,
+                attempt + 1,
+                retries,
+                wait,
+            )
             time.sleep(wait)
 
 
@@ -157,7 +177,9 @@ def is_transient(error: Exception) -> bool:
     return isinstance(error, _DEFAULT_RETRY_ON_EXCEPTIONS)
 
 
-def model_card(repo_id: str, recipe_config: dict, metrics: pd.DataFrame | None, base_model: str | None, datasets: list[str]) -> str:
+def model_card(
+    repo_id: str, recipe_config: dict, metrics: pd.DataFrame | None, base_model: str | None, datasets: list[str]
+) -> str:
     """README.md: YAML metadata (base model, datasets, tags, library, model-index with the evaluation
     results) and a body saying what the recipe was, how it scored and how to cite the paper."""
     from huggingface_hub import ModelCardData
@@ -171,21 +193,29 @@ def model_card(repo_id: str, recipe_config: dict, metrics: pd.DataFrame | None, 
         model_name=name,
         eval_results=eval_results(metrics) or None,
     )
-    preset = recipe_config.get("preset", "?")
-    origin = f"from [{base_model}](https://huggingface.co/{base_model})" if base_model else "from a freshly initialised model"
+    preset = recipe_config["preset"]
+    origin = (
+        f"from [{base_model}](https://huggingface.co/{base_model})"
+        if base_model
+        else "from a freshly initialised model"
+    )
     sections = [
         f"# {name}",
         (
             f"A checkpoint of an independent reproduction of Fast-Math-R1 (preset `{preset}`), trained {origin}. The"
             " paper's recipe has two stages: a long supervised fine-tuning on hard problems with their shortest correct"
-            " reasoning traces, then a short GRPO phase whose rewards favour correct and shorter solutions. `recipe.yaml`"
-            " is the resolved configuration of the run that produced this checkpoint (every default filled in): it says"
+            " reasoning traces, then a short GRPO phase whose rewards favour correct and shorter solutions."
+            " `recipe.yaml` is the resolved configuration of the run that produced this checkpoint (every default"
+            " filled in): it says"
             " which stages it went through and with which settings."
         ),
     ]
     if metrics is not None and not metrics.empty:
-        sections += ["## Evaluation", "pass@1 in percent; tokens: mean output tokens per sample, at each token budget.",
-                     results_table(metrics)]  # fmt: skip
+        sections += [
+            "## Evaluation",
+            "pass@1 in percent; tokens: mean output tokens per sample, at each token budget.",
+            results_table(metrics),
+        ]
     sections += ["## Citation", f"```bibtex\n{CITATION}\n```"]
     return f"---\n{data.to_yaml()}\n---\n\n" + "\n\n".join(sections) + "\n"
 

@@ -14,7 +14,6 @@ Lengths are counted in characters of the completion text, as in the authors' cod
 from __future__ import annotations
 
 import functools
-import inspect
 import json
 import math
 import re
@@ -68,9 +67,7 @@ def completion_text(completion: str | Sequence[dict] | dict) -> str:
         return completion
     if isinstance(completion, dict):
         return _message_text(completion)
-    return "".join(
-        _message_text(message) for message in completion if message.get("role", "assistant") == "assistant"
-    )
+    return "".join(_message_text(message) for message in completion if message.get("role", "assistant") == "assistant")
 
 
 def _texts(completions: Sequence) -> list[str]:
@@ -102,11 +99,12 @@ def accuracy_reward(completions, answer, **kwargs) -> list[float]:
 def cosine_value(
     length: int,
     correct: bool,
-    max_len: int = 30000,
-    min_value_correct: float = 0.1,
-    max_value_correct: float = 1.0,
-    min_value_wrong: float = -0.1,
-    max_value_wrong: float = -1.0,
+    *,
+    max_len: int,
+    min_value_correct: float,
+    max_value_correct: float,
+    min_value_wrong: float,
+    max_value_wrong: float,
 ) -> float:
     """The cosine reward of one completion of ``length`` characters.
 
@@ -122,31 +120,11 @@ def cosine_value(
     return lo + 0.5 * (hi - lo) * (1.0 + cos_p)
 
 
-def cosine(
-    completions,
-    answer,
-    *,
-    max_len: int = 30000,
-    min_value_correct: float = 0.1,
-    max_value_correct: float = 1.0,
-    min_value_wrong: float = -0.1,
-    max_value_wrong: float = -1.0,
-    **kwargs,
-) -> list[float]:
-    """Cosine reward of each completion (see ``cosine_value``); build it with ``make_cosine_reward``."""
+def cosine(completions, answer, *, scale: dict, **kwargs) -> list[float]:
+    """Cosine reward of each completion (see ``cosine_value``; ``scale`` holds its parameters); build it
+    with ``make_cosine_reward``."""
     _check_lengths(completions, answer)
-    return [
-        cosine_value(
-            len(text),
-            is_correct(text, gold),
-            max_len,
-            min_value_correct,
-            max_value_correct,
-            min_value_wrong,
-            max_value_wrong,
-        )
-        for text, gold in zip(_texts(completions), answer)
-    ]
+    return [cosine_value(len(text), is_correct(text, gold), **scale) for text, gold in zip(_texts(completions), answer)]
 
 
 def _named_partial(func: Callable, **params) -> RewardFunc:
@@ -163,20 +141,18 @@ def make_cosine_reward(
     min_value_wrong: float = -0.1,
     max_value_wrong: float = -1.0,
 ) -> RewardFunc:
-    """The cosine reward with these parameters (the paper's by default); its ``__name__`` is "cosine"."""
+    """The cosine reward with these parameters; the defaults are the paper's (the one place they are
+    written). Its ``__name__`` is "cosine"."""
     if not max_len > 0:
         raise ValueError(f"cosine reward: max_len must be positive, got {max_len!r}")
-    return _named_partial(
-        cosine,
-        max_len=max_len,
-        min_value_correct=float(min_value_correct),
-        max_value_correct=float(max_value_correct),
-        min_value_wrong=float(min_value_wrong),
-        max_value_wrong=float(max_value_wrong),
-    )
-
-
-cosine_reward = make_cosine_reward()
+    scale = {
+        "max_len": max_len,
+        "min_value_correct": float(min_value_correct),
+        "max_value_correct": float(max_value_correct),
+        "min_value_wrong": float(min_value_wrong),
+        "max_value_wrong": float(max_value_wrong),
+    }
+    return _named_partial(cosine, scale=scale)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -242,9 +218,6 @@ def make_length_reward(group_by: str = "prompt") -> RewardFunc:
     return _named_partial(length, group_by=group_by)
 
 
-length_reward = make_length_reward()
-
-
 # ---------------------------------------------------------------------------------------------
 # Registry
 # ---------------------------------------------------------------------------------------------
@@ -264,39 +237,16 @@ REWARDS: dict[str, Callable[..., RewardFunc]] = {
 }
 
 
-def build_rewards(spec: Sequence[dict]) -> tuple[list[RewardFunc], list[float]]:
-    """Reward functions and their weights (for ``GRPOConfig.reward_weights``) from a spec.
-
-    Each item is ``{"name": ..., "weight": ... (default 1.0), **parameters of the reward's factory}``,
-    e.g. ``{"name": "cosine", "weight": 1.0, "max_len": 600}`` or ``{"name": "length", "group_by": "prompt"}``.
-    """
-    funcs: list[RewardFunc] = []
-    weights: list[float] = []
-    seen: set[str] = set()
-    for position, item in enumerate(spec):
-        if not isinstance(item, dict) or "name" not in item:
-            raise ValueError(f"reward spec item {position} must be a mapping with a 'name', got {item!r}")
-        params = dict(item)
-        name = params.pop("name")
-        weight = params.pop("weight", 1.0)
-        if name not in REWARDS:
-            raise ValueError(f"unknown reward {name!r}; known rewards: {sorted(REWARDS)}")
-        if name in seen:
-            # TRL logs rewards by function name: two of one kind would share a log column.
-            raise ValueError(f"reward {name!r} is listed twice")
-        seen.add(name)
-        if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not math.isfinite(weight):
-            raise ValueError(f"reward {name!r}: weight must be a finite number, got {weight!r}")
-        factory = REWARDS[name]
-        allowed = set(inspect.signature(factory).parameters)
-        unknown = sorted(set(params) - allowed)
-        if unknown:
-            raise ValueError(
-                f"reward {name!r}: unknown parameter(s) {unknown}; allowed: {sorted(allowed) or 'none'}"
-            )
-        funcs.append(factory(**params))
-        weights.append(float(weight))
-    return funcs, weights
+def build_rewards(names: Sequence[str], params: dict[str, dict]) -> list[RewardFunc]:
+    """The reward functions of an arm (TRL sums them with weight 1 each, as the paper does); ``params``
+    holds the keyword arguments of each configurable reward's factory (``grpo.reward_params``)."""
+    unknown = sorted(set(names) - set(REWARDS))
+    if unknown:
+        raise ValueError(f"unknown reward(s) {unknown}; known rewards: {sorted(REWARDS)}")
+    if len(set(names)) < len(names):
+        # TRL logs rewards by function name: two of one kind would share a log column.
+        raise ValueError(f"a reward is listed twice in {list(names)}")
+    return [REWARDS[name](**params.get(name, {})) for name in names]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -312,7 +262,5 @@ def reject_unparsable_gold(df: pd.DataFrame, answer_column: str = "answer") -> p
         raise ValueError(f"no gold answer column {answer_column!r}; columns: {list(df.columns)}")
     for index, gold in df[answer_column].items():
         if not gold_is_parsable(gold):
-            raise ValueError(
-                f"unparsable gold answer in row {index!r} (column {answer_column!r}): {gold!r}"
-            )
+            raise ValueError(f"unparsable gold answer in row {index!r} (column {answer_column!r}): {gold!r}")
     return df

@@ -7,14 +7,17 @@ the run (epochs, paths, device) and the per-step CSV log.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
-import pandas as pd
 from datasets import Dataset, disable_progress_bars
 from transformers import AutoModelForCausalLM, AutoTokenizer
 from trl import SFTConfig, SFTTrainer
 
-from fastmath_r1.training import StepCSVLogger, run_args, train_and_save
+from fastmath_r1.data import read_table, to_prompt_completion
+from fastmath_r1.training import StepCSVLogger, keep_matching_checkpoints, run_args, train_and_save
+
+log = logging.getLogger("fastmath_r1")
 
 
 def sft_config(trainer_args: dict, epochs: float, checkpoint_dir: Path) -> SFTConfig:
@@ -29,18 +32,32 @@ def sft_config(trainer_args: dict, epochs: float, checkpoint_dir: Path) -> SFTCo
 
 def train_sft(
     model_dir: str,
-    train: pd.DataFrame,
+    data_path: Path,
+    prompts: dict,
+    trainer_args: dict,
+    epochs: float,
+    chat_template: str | None,
     out_dir: Path,
     checkpoint_dir: Path,
     log_csv: Path,
-    epochs: float,
-    trainer_args: dict,
-    chat_template: str | None = None,
 ) -> None:
-    """Train `model_dir` on `train` (columns `prompt`, `completion`) and save the result to `out_dir`.
+    """Train `model_dir` on the table at `data_path` (columns `problem`, `generation`) as prompt-completion
+    conversations, and save the result to `out_dir`; resumes a matching interrupted run.
 
     `chat_template` replaces the tokenizer's own (the authors trained with theirs); it is saved with
     the model, so evaluation formats prompts the way training did."""
+    run = {
+        "model": model_dir,
+        "data": data_path,
+        "prompts": prompts,
+        "trainer": trainer_args,
+        "epochs": epochs,
+        "chat_template": chat_template,
+        "out": out_dir,
+    }
+    keep_matching_checkpoints(checkpoint_dir, run, [model_dir, data_path])
+    train = to_prompt_completion(read_table(data_path), prompts["system"], prompts["user"])
+    log.info("SFT of %s on %d examples for %s epochs", model_dir, len(train), epochs)
     config = sft_config(trainer_args, epochs, checkpoint_dir)
     disable_progress_bars()
     tokenizer = AutoTokenizer.from_pretrained(model_dir)

@@ -8,7 +8,6 @@ authors used for SFT.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from pathlib import Path
 
 from tokenizers import AddedToken, Tokenizer, decoders, models, pre_tokenizers, trainers
 from transformers import PreTrainedTokenizerFast
@@ -56,9 +55,3 @@ def train_tokenizer(texts: Iterable[str], vocab_size: int) -> PreTrainedTokenize
         padding_side="left",
         model_max_length=4096,
     )
-
-
-def save_tokenizer(texts: Iterable[str], vocab_size: int, out_dir: Path) -> PreTrainedTokenizerFast:
-    tokenizer = train_tokenizer(texts, vocab_size)
-    tokenizer.save_pretrained(out_dir)
-    return tokenizer

@@ -55,12 +55,23 @@ def input_stamps(paths: list[Path]) -> dict[str, list[int]]:
     return {str(f): [f.stat().st_size, f.stat().st_mtime_ns] for f in files}
 
 
-def keep_matching_checkpoints(checkpoint_dir: Path, run: dict) -> None:
+def keep_matching_checkpoints(checkpoint_dir: Path, run: dict, inputs: list[Path]) -> None:
     """Resume only a run with the same arguments and inputs: checkpoints of any other run (the config
-    or an input changed since) are dropped, so a rerun never continues a stale schedule. Call it in the
-    main process only, before the trainer starts."""
+    or an input changed since) are dropped, so a rerun never continues a stale schedule.
+
+    `run` holds the run's arguments (JSON-serialisable). The main process decides before any process
+    starts training; the others wait for it."""
+    from accelerate import PartialState
+
+    state = PartialState()
+    if state.is_main_process:
+        _drop_stale_checkpoints(Path(checkpoint_dir), {"args": run, "inputs": input_stamps(inputs)})
+    state.wait_for_everyone()
+
+
+def _drop_stale_checkpoints(checkpoint_dir: Path, run: dict) -> None:
     stamp = checkpoint_dir / "run.json"
-    text = json.dumps(run, sort_keys=True, indent=1)
+    text = json.dumps(run, sort_keys=True, indent=1, default=str)
     if stamp.exists() and stamp.read_text() != text:
         log.warning("%s holds checkpoints of a run with other arguments or inputs; starting afresh", checkpoint_dir)
         shutil.rmtree(checkpoint_dir)

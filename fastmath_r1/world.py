@@ -192,15 +192,29 @@ def write_world(spec: dict, benchmarks: dict[str, dict], out_dir: Path) -> None:
     - grpo_prompts.parquet: hard levels, problem and answer only (stage 2 samples its own traces);
     - benchmarks/<name>.parquet: hard levels, problem and answer; held out from all of the above.
     """
-    world = {k: spec[k] for k in ("max_start", "max_value", "max_operand", "max_multiplier", "reuse_rate",
-                                    "traces_per_problem",
-                                    "max_verbosity", "recheck_spread", "slip_rate_per_step")}
+    world = {
+        k: spec[k]
+        for k in (
+            "max_start",
+            "max_value",
+            "max_operand",
+            "max_multiplier",
+            "reuse_rate",
+            "traces_per_problem",
+            "max_verbosity",
+            "recheck_spread",
+            "slip_rate_per_step",
+        )
+    }
     seen: set[str] = set()
     sets = [
         ("corpus", spec["seed"], spec["corpus_problems"], spec["levels"]),
         ("sft_pool", spec["seed"] + 1, spec["sft_pool_problems"], spec["hard_levels"]),
         ("grpo_prompts", spec["seed"] + 2, spec["grpo_problems"], spec["hard_levels"]),
-    ] + [(f"benchmarks/{name}", b["seed"], spec["heldout_problems"], spec["hard_levels"]) for name, b in benchmarks.items()]
+    ] + [
+        (f"benchmarks/{name}", b["seed"], spec["heldout_problems"], spec["hard_levels"])
+        for name, b in benchmarks.items()
+    ]
     (out_dir / "benchmarks").mkdir(parents=True, exist_ok=True)
     for name, seed, n, levels in sets:
         frame = pd.DataFrame(world_rows(name.split("/")[-1], seed, n, levels, exclude=seen, **world))

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import shared_path
 
 from fastmath_r1.benchmarks import BenchmarkError, load_benchmark, repair_broken_escapes
 from fastmath_r1.data import read_table
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "benchmarks"
 FIELDS = {"id": "uid", "problem": "question", "answer": "final_answer"}
 
 
@@ -214,6 +214,7 @@ def test_hub_loads_the_pinned_revision_and_normalises_like_a_file(monkeypatch, a
         "revision": "0123abc",
         "split": "train",
         "config": "default",
+        "data_files": None,
         "fields": FIELDS,
         "answer_type": "integer",
         "answer_range": [0, 999],
@@ -235,9 +236,7 @@ def test_hub_loads_the_pinned_revision_and_normalises_like_a_file(monkeypatch, a
 
 @pytest.fixture
 def shared() -> Path:
-    if not SHARED.is_dir():
-        pytest.skip(f"the public benchmark copies are not at {SHARED}")
-    return SHARED
+    return shared_path("benchmarks")
 
 
 QWEN_AIME24 = "QwenLM__Qwen2.5-Math/evaluation/data/aime24/test.jsonl"
@@ -248,7 +247,12 @@ PLAIN_FIELDS = {"id": "id", "problem": "problem", "answer": "answer"}
 
 def shared_spec(shared: Path, *paths: str, answer_type: str = "integer", fields: dict = PLAIN_FIELDS) -> dict:
     located = [str(shared / p) for p in paths]
-    spec = {"source": "file", "path": located if len(located) > 1 else located[0], "fields": fields, "answer_type": answer_type}
+    spec = {
+        "source": "file",
+        "path": located if len(located) > 1 else located[0],
+        "fields": fields,
+        "answer_type": answer_type,
+    }
     if answer_type == "integer":
         spec["answer_range"] = [0, 999]
     return spec
@@ -306,7 +310,9 @@ def test_aime_preview_2025_two_files_are_one_benchmark(shared):
 
 def test_math_500_keeps_expression_answers(shared):
     fields = {"id": "unique_id", "problem": "problem", "answer": "answer"}
-    table = load_benchmark(shared_spec(shared, f"{AREAL}/math_500/test.jsonl", answer_type="expression", fields=fields), "math500")
+    table = load_benchmark(
+        shared_spec(shared, f"{AREAL}/math_500/test.jsonl", answer_type="expression", fields=fields), "math500"
+    )
     assert len(table) == 500 and table["problem_id"].is_unique
     answers = dict(zip(table["problem_id"], table["answer"]))
     assert answers["test/algebra/2584.json"] == "\\frac{14}{3}"

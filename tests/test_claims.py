@@ -17,13 +17,15 @@ from fastmath_r1.claims import (
     NOT_REPRODUCED,
     REPRODUCED,
     claims_table,
+    computable,
     difference,
-    paired_bootstrap,
+    of_means,
     relative_change,
     verdict,
     write_front_page,
     write_report,
 )
+from fastmath_r1.metrics import bootstrap
 
 # --- verdict ------------------------------------------------------------------------------------------
 
@@ -88,24 +90,24 @@ def random_pair(seed=1, n=30):
 
 
 @pytest.mark.parametrize("statistic", [difference, relative_change])
-def test_paired_bootstrap_point_estimate_ci_and_determinism(statistic):
+def test_bootstrap_of_two_models_point_estimate_ci_and_determinism(statistic):
     a, b = random_pair()
-    value, lo, hi = paired_bootstrap(a, b, statistic, n_resamples=500, seed=7)
+    value, lo, hi = bootstrap(of_means(statistic), [a, b], n_resamples=500, seed=7)
     assert value == statistic(a.mean(), b.mean())
     assert lo <= value <= hi and lo < hi
-    assert paired_bootstrap(a, b, statistic, n_resamples=500, seed=7) == (value, lo, hi)
-    other = paired_bootstrap(a, b, statistic, n_resamples=500, seed=8)
+    assert bootstrap(of_means(statistic), [a, b], n_resamples=500, seed=7) == (value, lo, hi)
+    other = bootstrap(of_means(statistic), [a, b], n_resamples=500, seed=8)
     assert other[0] == value and other[1:] != (lo, hi)
     assert all(isinstance(x, float) for x in (value, lo, hi))
 
 
-def test_paired_bootstrap_resamples_problems_in_pairs():
+def test_bootstrap_resamples_problems_in_pairs():
     # b = a + 5 on every problem: every resample's difference of means is 5, so the CI is [5, 5];
     # resampling a and b independently would give a wide CI.
     a = np.array([0.0, 25.0, 50.0, 100.0])
-    assert paired_bootstrap(a, a + 5.0, difference, n_resamples=300, seed=0) == (5.0, 5.0, 5.0)
+    assert bootstrap(of_means(difference), [a, a + 5.0], n_resamples=300, seed=0) == (5.0, 5.0, 5.0)
     # b = a / 2 on every problem: -50% in every resample.
-    value, lo, hi = paired_bootstrap(a + 100.0, (a + 100.0) / 2, relative_change, n_resamples=300, seed=0)
+    value, lo, hi = bootstrap(of_means(relative_change), [a + 100.0, (a + 100.0) / 2], n_resamples=300, seed=0)
     assert (value, lo, hi) == (-50.0, -50.0, -50.0)
 
 
@@ -146,8 +148,20 @@ EXPECTED = [
     ("GRPO after SFT cuts tokens", "grpo-recipe vs sft-e10", -40.0, "%", REPRODUCED),
     ("GRPO alone cuts tokens", "grpo-rl-only vs original", -20.0, "%", REPRODUCED),
     ("GRPO alone loses accuracy", "grpo-rl-only vs original", 0.0, "points", INCONCLUSIVE),
-    ("The length reward lowers tokens (cosine + length vs cosine)", "grpo-recipe vs grpo-cosine", 100.0, "%", NOT_REPRODUCED),
-    ("The length reward lowers tokens (accuracy + length vs accuracy)", "grpo-accuracy-length vs grpo-accuracy", 0.0, "%", INCONCLUSIVE),
+    (
+        "The length reward lowers tokens (cosine + length vs cosine)",
+        "grpo-recipe vs grpo-cosine",
+        100.0,
+        "%",
+        NOT_REPRODUCED,
+    ),
+    (
+        "The length reward lowers tokens (accuracy + length vs accuracy)",
+        "grpo-accuracy-length vs grpo-accuracy",
+        0.0,
+        "%",
+        INCONCLUSIVE,
+    ),
     ("Cosine gives higher accuracy than binary accuracy", "grpo-cosine vs grpo-accuracy", 25.0, "points", REPRODUCED),
 ]
 # Middle difficulty: the original's Pass@1 is 0 (p1, not middle), 25, 50, 75 (p2-p4, middle: 10 < x < 80).
@@ -162,9 +176,18 @@ def hand_grades(pass1=PASS1, tokens=TOKENS, budget=BUDGET, benchmark=BENCH):
             n_correct = pass1[model][p] // 25
             mean = tokens[model][p]
             for s, n_tokens in enumerate([mean - 10, mean + 10, mean, mean]):
-                rows.append({"model": model, "benchmark": benchmark, "problem_id": pid, "sample_index": s,
-                             "answer": "1" if s < n_correct else None, "correct": s < n_correct,
-                             "n_tokens": n_tokens, "budget": budget})
+                rows.append(
+                    {
+                        "model": model,
+                        "benchmark": benchmark,
+                        "problem_id": pid,
+                        "sample_index": s,
+                        "answer": "1" if s < n_correct else None,
+                        "correct": s < n_correct,
+                        "n_tokens": n_tokens,
+                        "budget": budget,
+                    }
+                )
     return pd.DataFrame(rows)
 
 
@@ -185,9 +208,10 @@ def table():
     return claims_table(grades, BUDGET, "sft-e10", n_resamples=400, seed=0)
 
 
-def test_claims_table_has_a_row_per_claim_plus_the_middle_difficulty_row(table):
-    assert len(table) == len(CLAIMS) + 1 == 12
-    assert table["claim"].tolist() == [c.claim for c in CLAIMS] + [MIDDLE_DIFFICULTY]
+def test_claims_table_has_a_row_per_claim_the_middle_difficulty_row_last(table):
+    assert len(table) == len(CLAIMS) == 12
+    assert table["claim"].tolist() == [c.claim for c in CLAIMS]
+    assert table["claim"].iloc[-1] == MIDDLE_DIFFICULTY
     assert set(table["benchmark"]) == {BENCH}
     assert {"claim", "benchmark", "comparison", "paper", "value", "lo", "hi", "unit", "verdict"} <= set(table.columns)
 
@@ -261,7 +285,7 @@ def test_claims_table_uses_the_given_sft_model():
 def test_claims_table_names_a_missing_model():
     grades = hand_grades()
     with pytest.raises(ValueError, match="grpo-cosine"):
-        claims_table(grades[grades["model"] != "grpo-cosine"], BUDGET, "sft-e10", n_resamples=50)
+        claims_table(grades[grades["model"] != "grpo-cosine"], BUDGET, "sft-e10", n_resamples=50, seed=0)
 
 
 def test_claims_table_is_deterministic_for_a_seed():
@@ -283,14 +307,14 @@ def test_claims_table_is_deterministic_for_a_seed():
 
 def test_write_report_has_one_row_per_claim_and_the_verdict_counts(table, tmp_path):
     out = tmp_path / "claims.md"
-    write_report(table, out, "mini", BUDGET)
+    write_report(table, out, "mini", BUDGET, {})
     text = out.read_text()
     lines = text.splitlines()
     assert lines[0] == "# Claims report, preset mini"
     assert f"at a budget of {BUDGET} tokens" in text
     header = lines.index("| claim | held-out set | comparison | paper | this run [95% CI] | verdict |")
     assert lines[header + 1] == "|---|---|---|---|---|---|"
-    body = [line for line in lines[header + 2:] if line.startswith("|")]
+    body = [line for line in lines[header + 2 :] if line.startswith("|")]
     assert len(body) == len(table) == 12
     for line, (_, r) in zip(body, table.iterrows()):
         assert line.startswith(f"| {r['claim']} | {BENCH} | {r['comparison']} |")
@@ -302,14 +326,34 @@ def test_write_report_has_one_row_per_claim_and_the_verdict_counts(table, tmp_pa
 
 
 def test_write_report_shows_nan_values_as_na(tmp_path):
-    table = pd.DataFrame([
-        {"claim": "A", "benchmark": "b", "comparison": "x vs y", "paper": "T1", "value": 1.25, "lo": 0.5,
-         "hi": 2.0, "unit": "points", "verdict": REPRODUCED},
-        {"claim": MIDDLE_DIFFICULTY, "benchmark": "b", "comparison": "x vs y, 0 middle problems", "paper": "F3",
-         "value": float("nan"), "lo": float("nan"), "hi": float("nan"), "unit": "points", "verdict": INCONCLUSIVE},
-    ])
+    table = pd.DataFrame(
+        [
+            {
+                "claim": "A",
+                "benchmark": "b",
+                "comparison": "x vs y",
+                "paper": "T1",
+                "value": 1.25,
+                "lo": 0.5,
+                "hi": 2.0,
+                "unit": "points",
+                "verdict": REPRODUCED,
+            },
+            {
+                "claim": MIDDLE_DIFFICULTY,
+                "benchmark": "b",
+                "comparison": "x vs y, 0 middle problems",
+                "paper": "F3",
+                "value": float("nan"),
+                "lo": float("nan"),
+                "hi": float("nan"),
+                "unit": "points",
+                "verdict": INCONCLUSIVE,
+            },
+        ]
+    )
     out = tmp_path / "r.md"
-    write_report(table, out, "smoke", 64)
+    write_report(table, out, "smoke", 64, {})
     lines = out.read_text().splitlines()
     assert "| A | b | x vs y | T1 | +1.2 points [+0.5, +2.0] | **reproduced** |" in lines
     assert f"| {MIDDLE_DIFFICULTY} | b | x vs y, 0 middle problems | F3 | n/a | **inconclusive** |" in lines
@@ -320,7 +364,7 @@ def test_front_page_is_valid_restructuredtext_with_every_claim(table, tmp_path):
     from docutils.core import publish_parts
 
     out = tmp_path / "front.rst"
-    write_front_page(table, out, "mini", BUDGET)
+    write_front_page(table, out, "mini", BUDGET, {})
     html = publish_parts(out.read_text(), writer="html", settings_overrides={"halt_level": 2})["html_body"]
     assert "preset mini: 6 reproduced, 2 not reproduced, 4 inconclusive." in html
     assert html.count("<tr>") == table["claim"].nunique() + 1  # one row per claim, a column per held-out set
@@ -330,18 +374,43 @@ def test_middle_difficulty_loses_to_hard_problems_that_gain_more():
     """Base Pass@1 0 (hard), 50 (middle), 100 (easy), 20 problems each; gains +100, +50, 0: the hard
     problems gain most, so middle minus the best other bin is 50 - 100 = -50 in every resample that
     holds a hard problem (all of them, at 20 of 60): not reproduced."""
-    from fastmath_r1.claims import _middle_difficulty_row
+    from fastmath_r1.claims import BY_ID, _middle_difficulty_row
 
-    base = [0.0] * 20 + [50.0] * 20 + [100.0] * 20
-    problems = pd.DataFrame({
-        "model": ["original"] * 60 + ["grpo-recipe"] * 60,
-        "benchmark": "b",
-        "problem_id": [f"p{i:02d}" for i in range(60)] * 2,
-        "pass1": base + [100.0] * 60,
-        "tokens": 10.0,
-    })
-    row = _middle_difficulty_row(problems, "b", "original", "grpo-recipe", n_resamples=200, seed=0)
+    ids = [f"p{i:02d}" for i in range(60)]
+    base = pd.Series([0.0] * 20 + [50.0] * 20 + [100.0] * 20, index=ids)
+    final = pd.Series(100.0, index=ids)
+    claim = BY_ID["middle-difficulty-gains"]
+    row = _middle_difficulty_row(claim, base, final, "b", "grpo-recipe vs original", n_resamples=200, seed=0)
     assert row["value"] == pytest.approx(-50.0)
     assert row["lo"] == pytest.approx(-50.0) and row["hi"] == pytest.approx(-50.0)
     assert row["verdict"] == "not reproduced"
     assert row["comparison"] == "grpo-recipe vs original, 20 middle problems"
+
+
+# --- claims a preset cannot compute -----------------------------------------------------------------
+
+
+def test_every_model_present_computes_every_claim():
+    kept, dropped = computable(list(PASS1), "sft-e10")
+    assert kept == [c.id for c in CLAIMS] and dropped == {}
+
+
+def test_a_preset_without_one_epoch_of_sft_drops_the_claims_that_need_it():
+    models = [m for m in PASS1 if m != "sft-e1"]
+    kept, dropped = computable(models, "sft-e10")
+    assert set(dropped) == {"sft-longer-raises-accuracy", "sft-1-epoch-lowers-accuracy", "sft-1-epoch-lengthens"}
+    assert all(why == "needs sft-e1, which this preset does not train" for why in dropped.values())
+    assert kept == [c.id for c in CLAIMS if c.id not in dropped]
+    grades = hand_grades()
+    table = claims_table(grades[grades["model"] != "sft-e1"], BUDGET, "sft-e10", 100, 0, kept)
+    assert len(table) == len(kept) and not any("sft-e1 " in f"{c} " for c in table["comparison"])
+
+
+def test_report_and_front_page_say_which_claims_were_dropped(table, tmp_path):
+    dropped = {"sft-1-epoch-lengthens": "needs sft-e1, which this preset does not train"}
+    write_report(table, tmp_path / "r.md", "p", BUDGET, dropped)
+    write_front_page(table, tmp_path / "f.rst", "p", BUDGET, dropped)
+    line = "- 1 epoch of SFT lengthens outputs: needs sft-e1, which this preset does not train"
+    for name in ("r.md", "f.rst"):
+        lines = (tmp_path / name).read_text().splitlines()
+        assert "Not computed in this preset:" in lines and line in lines, name

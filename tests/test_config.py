@@ -52,7 +52,10 @@ def test_default_plus_smoke_validates_and_merges_recursively():
     assert config["world"]["levels"] == RAW_DEFAULT["world"]["levels"]
     assert config["world"]["max_value"] == RAW_DEFAULT["world"]["max_value"]
     assert config["sft"]["trainer"] == load_config(DEFAULT)["sft"]["trainer"]
-    assert config["original"]["architecture"]["attn_implementation"] == RAW_DEFAULT["original"]["architecture"]["attn_implementation"]
+    assert (
+        config["original"]["architecture"]["attn_implementation"]
+        == RAW_DEFAULT["original"]["architecture"]["attn_implementation"]
+    )
     assert config["eval"]["benchmarks"] == RAW_DEFAULT["eval"]["benchmarks"]
     # Validating the merged config again changes nothing.
     assert validate_config(copy.deepcopy(config)) == config
@@ -69,8 +72,10 @@ def test_load_config_does_not_share_state_between_calls():
 
 def test_later_file_wins(tmp_path):
     override = tmp_path / "o.yaml"
-    override.write_text("preset: other\neval:\n  samples: 7\n  benchmarks: [extra]\nbenchmarks:\n  extra:\n"
-                        "    source: world\n    stands_for: X\n    seed: 1\n")
+    override.write_text(
+        "preset: other\neval:\n  samples: 7\n  benchmarks: [extra]\nbenchmarks:\n  extra:\n"
+        "    source: world\n    stands_for: X\n    seed: 1\n"
+    )
     config = load_config(DEFAULT, override)
     assert config["preset"] == "other"
     assert config["eval"]["samples"] == 7
@@ -105,7 +110,13 @@ def test_launch_defaults_to_one_process_on_the_cpu():
     config = raw()
     validate_config(config)
     for stage in ("sft", "grpo"):
-        assert config[stage]["launch"] == {"gpus": 0, "accelerate_config": None, "vllm_server_gpus": 0, "mem_mb": 8000, "runtime": 60}
+        assert config[stage]["launch"] == {
+            "gpus": 0,
+            "accelerate_config": None,
+            "vllm_server_gpus": 0,
+            "mem_mb": 8000,
+            "runtime": 60,
+        }
 
 
 def test_eval_and_trainer_defaults_are_filled():
@@ -236,7 +247,11 @@ def test_out_of_range_value_names_the_key():
 
 @pytest.mark.parametrize(
     ("section", "key", "where"),
-    [(("world",), "max_value", "world"), ((), "tokenizer", "top level"), (("sft", "trainer"), "max_length", "sft.trainer")],
+    [
+        (("world",), "max_value", "world"),
+        ((), "tokenizer", "top level"),
+        (("sft", "trainer"), "max_length", "sft.trainer"),
+    ],
 )
 def test_missing_required_key_is_reported(section, key, where):
     config = raw()

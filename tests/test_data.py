@@ -114,7 +114,14 @@ def test_all_correct_generations_one_row_per_correct_trace():
     assert out["level"].tolist() == [4, 4, 6, 6, 6]
     assert set(out.columns) == {"problem_id", "problem", "answer", "level", "generation"}
     # The input frame is left alone.
-    assert list(TRACES.columns) == ["problem_id", "problem", "answer", "level", "generations", "correctness_math_verify"]
+    assert list(TRACES.columns) == [
+        "problem_id",
+        "problem",
+        "answer",
+        "level",
+        "generations",
+        "correctness_math_verify",
+    ]
 
 
 # --- write_training_set ------------------------------------------------------------------------
@@ -173,7 +180,9 @@ def test_read_table_round_trips_parquet(tmp_path):
     path = tmp_path / "t.parquet"
     TRACES.to_parquet(path, index=False)
     back = read_table(path)
-    assert back[["problem_id", "problem", "answer", "level"]].equals(TRACES[["problem_id", "problem", "answer", "level"]])
+    assert back[["problem_id", "problem", "answer", "level"]].equals(
+        TRACES[["problem_id", "problem", "answer", "level"]]
+    )
     assert [list(g) for g in back["generations"]] == TRACES["generations"].tolist()
     assert [list(map(bool, c)) for c in back["correctness_math_verify"]] == TRACES["correctness_math_verify"].tolist()
 
@@ -191,7 +200,9 @@ def test_read_table_round_trips_jsonl_without_coercing_answers(tmp_path):
 
 
 def test_read_table_round_trips_csv_as_strings(tmp_path):
-    frame = pd.DataFrame({"problem_id": ["c1", "c2", "c3"], "problem": ["x, y", "z", ""], "answer": ["007", "NA", "12"]})
+    frame = pd.DataFrame(
+        {"problem_id": ["c1", "c2", "c3"], "problem": ["x, y", "z", ""], "answer": ["007", "NA", "12"]}
+    )
     path = tmp_path / "t.csv"
     frame.to_csv(path, index=False)
     back = read_table(path)
@@ -210,7 +221,9 @@ def test_read_table_names_the_file_on_unknown_suffix(tmp_path, name):
 
 
 def test_to_prompt_completion_with_system_message():
-    frame = pd.DataFrame({"problem": ["a=1. b=a+2. Find b.", "a=5. Find a."], "generation": ["<think>3</think>", "five"]})
+    frame = pd.DataFrame(
+        {"problem": ["a=1. b=a+2. Find b.", "a=5. Find a."], "generation": ["<think>3</think>", "five"]}
+    )
     out = to_prompt_completion(frame, "Be brief.", "Solve, put it in \\boxed{{}}. {problem}")
     assert list(out.columns) == ["prompt", "completion"]
     assert out["prompt"][0] == [
@@ -246,8 +259,14 @@ def test_data_card_has_one_row_per_table_with_counts():
     tables = {
         "pool": TRACES,
         "sft": shortest_correct_generation(TRACES),
-        "bench": pd.DataFrame({"problem_id": ["b1", "b2", "b3"], "problem": ["x", "yy", "zzz"],
-                               "answer": ["1", "2", "3"], "level": [4, 4, 5]}),
+        "bench": pd.DataFrame(
+            {
+                "problem_id": ["b1", "b2", "b3"],
+                "problem": ["x", "yy", "zzz"],
+                "answer": ["1", "2", "3"],
+                "level": [4, 4, 5],
+            }
+        ),
     }
     rows = card_rows(data_card(tables))
     assert list(rows) == ["pool", "sft", "bench"]

@@ -149,8 +149,14 @@ def test_env_file_is_pinned(path):
         problems.append("conda-forge is not a channel")
     if not any((conda_pin(d) or ("",))[0] == "python" for d in conda_deps(env)):
         problems.append("python is not pinned")
-    problems += [f"conda dependency {d!r} is not pinned (name=version)" for d in conda_deps(env) if d != "pip" and not conda_pin(d)]
-    problems += [f"pip requirement {r!r} is not pinned with ==" for r in pip_reqs(env) if r != "-e .." and not pip_pin(r)]
+    problems += [
+        f"conda dependency {d!r} is not pinned (name=version)"
+        for d in conda_deps(env)
+        if d != "pip" and not conda_pin(d)
+    ]
+    problems += [
+        f"pip requirement {r!r} is not pinned with ==" for r in pip_reqs(env) if r != "-e .." and not pip_pin(r)
+    ]
     if pip_reqs(env) and "pip" not in conda_deps(env):
         problems.append("a pip section without pip among the conda dependencies")
     assert not problems, f"{path.relative_to(ROOT)}: " + "; ".join(problems)
@@ -179,7 +185,20 @@ def test_pins_meet_each_others_requirements(path):
     "other, shared",
     [
         # A checkpoint written by SFT is loaded and trained further by GRPO with the same libraries.
-        ("grpo", ["torch", "transformers", "tokenizers", "huggingface-hub", "accelerate", "datasets", "trl", "deepspeed", "numpy"]),
+        (
+            "grpo",
+            [
+                "torch",
+                "transformers",
+                "tokenizers",
+                "huggingface-hub",
+                "accelerate",
+                "datasets",
+                "trl",
+                "deepspeed",
+                "numpy",
+            ],
+        ),
         # Traces are selected by their length in the tokens that SFT trains on.
         ("data", ["transformers", "tokenizers"]),
         ("hub", ["transformers", "tokenizers"]),
@@ -344,7 +363,9 @@ def test_step_imports_are_covered_by_its_env(rule):
             if not dists:
                 problems.append(f"module {module!r} belongs to no known distribution: add it to MODULE_DIST")
             elif not dists & have:
-                problems.append(f"`fastmath-r1 {step}` imports {module}, but {env_name} pins no {'/'.join(sorted(dists))}")
+                problems.append(
+                    f"`fastmath-r1 {step}` imports {module}, but {env_name} pins no {'/'.join(sorted(dists))}"
+                )
     for pattern, (program, dists) in PROGRAMS.items():
         if re.search(pattern, rule.command) and (missing := dists - set(pins(env))):
             problems.append(f"it runs `{program}`, but {env_name} pins no {', '.join(sorted(missing))}")
@@ -413,7 +434,10 @@ def dry_runs(tmp_path_factory):
     pythons = {pin[1] for p in ENVS for d in conda_deps(load_env(p)) if (pin := conda_pin(d)) and pin[0] == "python"}
     here = f"{sys.version_info.major}.{sys.version_info.minor}"
     if pythons != {here} or sys.platform != "linux" or platform.machine() != "x86_64":
-        pytest.skip(f"the envs are for Python {', '.join(sorted(pythons))} on Linux x86_64, this is Python {here} on {sys.platform} {platform.machine()}")
+        pytest.skip(
+            f"the envs are for Python {', '.join(sorted(pythons))} on Linux x86_64, "
+            f"this is Python {here} on {sys.platform} {platform.machine()}"
+        )
     workdir = tmp_path_factory.mktemp("envs")
     start = time.monotonic()
     with ThreadPoolExecutor(len(ENVS)) as pool:

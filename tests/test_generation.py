@@ -27,10 +27,26 @@ from fastmath_r1.tokenizer import train_tokenizer
 from fastmath_r1.world import world_rows
 
 PROMPTS = {"system": "Please reason step by step.", "user": "Solve: {problem}"}
-ARCH = dict(hidden_size=32, intermediate_size=64, num_hidden_layers=1, num_attention_heads=2,
-            num_key_value_heads=1, max_position_embeddings=256, attn_implementation="eager")
-WORLD = dict(max_start=99, max_value=99, max_operand=9, max_multiplier=1, reuse_rate=0.0,
-             traces_per_problem=2, max_verbosity=2, recheck_spread=1, slip_rate_per_step=0.0)
+ARCH = dict(
+    hidden_size=32,
+    intermediate_size=64,
+    num_hidden_layers=1,
+    num_attention_heads=2,
+    num_key_value_heads=1,
+    max_position_embeddings=256,
+    attn_implementation="eager",
+)
+WORLD = dict(
+    max_start=99,
+    max_value=99,
+    max_operand=9,
+    max_multiplier=1,
+    reuse_rate=0.0,
+    traces_per_problem=2,
+    max_verbosity=2,
+    recheck_spread=1,
+    slip_rate_per_step=0.0,
+)
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +56,11 @@ def rows():
 
 @pytest.fixture(scope="module")
 def model_dir(tmp_path_factory, rows):
-    texts = [PROMPTS["system"], PROMPTS["user"]] + [r["problem"] for r in rows] + [g for r in rows for g in r["generations"]]
+    texts = (
+        [PROMPTS["system"], PROMPTS["user"]]
+        + [r["problem"] for r in rows]
+        + [g for r in rows for g in r["generations"]]
+    )
     out = tmp_path_factory.mktemp("model")
     init_model(train_tokenizer(texts, 320), ARCH, seed=0, out_dir=out)
     return str(out)
@@ -87,7 +107,9 @@ def test_smaller_budget_equals_truncation_of_the_largest(backend, benchmark):
     for budget in (5, 17, 40):
         direct = backend.generate(prompts, sampling(budget))
         truncated = [truncate(c, budget, backend.tokenizer) for c in full]
-        assert [(c.prompt_index, c.sample_index) for c in direct] == [(c.prompt_index, c.sample_index) for c in truncated]
+        assert [(c.prompt_index, c.sample_index) for c in direct] == [
+            (c.prompt_index, c.sample_index) for c in truncated
+        ]
         assert [c.token_ids for c in direct] == [c.token_ids for c in truncated]
         assert [c.text for c in direct] == [c.text for c in truncated]
         assert [c.finish_reason for c in direct] == [c.finish_reason for c in truncated]
@@ -109,7 +131,9 @@ def test_stop_at_think_end(model_dir, benchmark):
     tokenizer = AutoTokenizer.from_pretrained(model_dir)
     model = AutoModelForCausalLM.from_pretrained(model_dir)
     prompt = prompt_token_ids(tokenizer, [benchmark["problem"][0]], PROMPTS["system"], PROMPTS["user"])[0]
-    target = tokenizer("<think>\nb=1\n</think>\nAnswer: \\boxed{1}", add_special_tokens=False)["input_ids"] + [tokenizer.eos_token_id]
+    target = tokenizer("<think>\nb=1\n</think>\nAnswer: \\boxed{1}", add_special_tokens=False)["input_ids"] + [
+        tokenizer.eos_token_id
+    ]
     ids = torch.tensor([prompt + target])
     labels = ids.clone()
     labels[0, : len(prompt)] = -100
@@ -123,9 +147,13 @@ def test_stop_at_think_end(model_dir, benchmark):
     assert loss.item() < 0.01
     backend = TransformersBackend.__new__(TransformersBackend)
     backend.device, backend.tokenizer, backend.model, backend.batch_size = "cpu", tokenizer, model.eval(), 4
-    low_temperature = Sampling(n=2, max_tokens=30, temperature=0.05, top_p=1.0, min_p=0.0, seed=0, stop_at_think_end=True)
+    low_temperature = Sampling(
+        n=2, max_tokens=30, temperature=0.05, top_p=1.0, min_p=0.0, seed=0, stop_at_think_end=True
+    )
     stopped = backend.generate([prompt], low_temperature)
-    assert all(c.text.endswith(THINK_END) and c.finish_reason == "stop" for c in stopped), [(c.text, c.finish_reason) for c in stopped]
+    assert all(c.text.endswith(THINK_END) and c.finish_reason == "stop" for c in stopped), [
+        (c.text, c.finish_reason) for c in stopped
+    ]
     free = backend.generate([prompt], Sampling(2, 30, 0.05, 1.0, 0.0, 0, stop_at_think_end=False))
     assert all(c.text.endswith("\\boxed{1}") and c.finish_reason == "stop" for c in free)
     assert all(c.token_ids[-1] == tokenizer.eos_token_id for c in free)
@@ -154,14 +182,16 @@ def test_score_grades_truncated_samples_per_budget(backend, benchmark):
     for (p, s), text in texts.items():
         ids = tuple(tok(text, add_special_tokens=False)["input_ids"])
         completions.append(Completion(p, s, text, ids, "stop"))
-    frame = pd.DataFrame({
-        "problem_id": [gold.problem_id[c.prompt_index] for c in completions],
-        "sample_index": [c.sample_index for c in completions],
-        "text": [c.text for c in completions],
-        "token_ids": [list(c.token_ids) for c in completions],
-        "n_tokens": [c.n_tokens for c in completions],
-        "finish_reason": [c.finish_reason for c in completions],
-    })
+    frame = pd.DataFrame(
+        {
+            "problem_id": [gold.problem_id[c.prompt_index] for c in completions],
+            "sample_index": [c.sample_index for c in completions],
+            "text": [c.text for c in completions],
+            "token_ids": [list(c.token_ids) for c in completions],
+            "n_tokens": [c.n_tokens for c in completions],
+            "finish_reason": [c.finish_reason for c in completions],
+        }
+    )
     short_budget = max(c.n_tokens for c in completions[:2])
     long_budget = max(c.n_tokens for c in completions)
     assert completions[2].n_tokens > short_budget
@@ -175,8 +205,15 @@ def test_score_grades_truncated_samples_per_budget(backend, benchmark):
 
 
 def test_generate_completions_schema(backend, benchmark):
-    eval_config = {"samples": 2, "budgets": [8, 16], "temperature": 1.0, "top_p": 0.9, "min_p": 0.05,
-                   "seed": 3, "stop_at_think_end": False}
+    eval_config = {
+        "samples": 2,
+        "budgets": [8, 16],
+        "temperature": 1.0,
+        "top_p": 0.9,
+        "min_p": 0.05,
+        "seed": 3,
+        "stop_at_think_end": False,
+    }
     frame = generate_completions(backend, backend.tokenizer, benchmark, PROMPTS, sampling_from_config(eval_config))
     assert list(frame.columns) == ["problem_id", "sample_index", "text", "token_ids", "n_tokens", "finish_reason"]
     assert len(frame) == 2 * len(benchmark)
@@ -187,8 +224,16 @@ def test_generate_completions_schema(backend, benchmark):
 
 def test_vllm_sampling_params_carry_the_paper_settings():
     kwargs = vllm_sampling_kwargs(Sampling(64, 16000, 1.0, 0.9, 0.05, 5, stop_at_think_end=True))
-    assert kwargs == {"n": 64, "max_tokens": 16000, "temperature": 1.0, "top_p": 0.9, "min_p": 0.05, "seed": 5,
-                      "stop": ["</think>"], "include_stop_str_in_output": True}
+    assert kwargs == {
+        "n": 64,
+        "max_tokens": 16000,
+        "temperature": 1.0,
+        "top_p": 0.9,
+        "min_p": 0.05,
+        "seed": 5,
+        "stop": ["</think>"],
+        "include_stop_str_in_output": True,
+    }
     assert vllm_sampling_kwargs(Sampling(1, 10, 1.0, 1.0, 0.0, 0, False))["stop"] is None
 
 
@@ -223,7 +268,9 @@ def fake_vllm(monkeypatch, model_dir):
 
         def generate(self, prompts, params):
             calls["prompts"], calls["params"] = prompts, params
-            sample = types.SimpleNamespace(text="<think>a</think> \\boxed{3}", token_ids=[5, 6, 7], finish_reason="stop")
+            sample = types.SimpleNamespace(
+                text="<think>a</think> \\boxed{3}", token_ids=[5, 6, 7], finish_reason="stop"
+            )
             cut = types.SimpleNamespace(text="<think>a", token_ids=[5, 6], finish_reason="length")
             return [types.SimpleNamespace(outputs=[sample, cut][: params.n]) for _ in prompts]
 
@@ -239,14 +286,24 @@ def test_vllm_backend_engine_and_output_schema(fake_vllm, model_dir, backend, be
     options = {"tensor_parallel_size": 4, "max_model_len": 33000, "gpu_memory_utilization": 0.9, "dtype": "bfloat16"}
     vllm_backend = make_backend("vllm", model_dir, options)
     assert fake_vllm["engine"] == {"model": model_dir, **options}
-    eval_config = {"samples": 2, "budgets": [8, 16], "temperature": 1.0, "top_p": 0.9, "min_p": 0.05, "seed": 3,
-                   "stop_at_think_end": True}
-    frame = generate_completions(vllm_backend, vllm_backend.tokenizer, benchmark, PROMPTS, sampling_from_config(eval_config))
+    eval_config = {
+        "samples": 2,
+        "budgets": [8, 16],
+        "temperature": 1.0,
+        "top_p": 0.9,
+        "min_p": 0.05,
+        "seed": 3,
+        "stop_at_think_end": True,
+    }
+    frame = generate_completions(
+        vllm_backend, vllm_backend.tokenizer, benchmark, PROMPTS, sampling_from_config(eval_config)
+    )
     params = fake_vllm["params"]
     assert (params.n, params.max_tokens, params.seed, params.stop) == (2, 16, 3, ["</think>"])
     # The paper's prompt through the model's chat template: the same token ids the transformers backend gets.
     assert [p["prompt_token_ids"] for p in fake_vllm["prompts"]] == prompt_token_ids(
-        backend.tokenizer, benchmark["problem"].tolist(), PROMPTS["system"], PROMPTS["user"])
+        backend.tokenizer, benchmark["problem"].tolist(), PROMPTS["system"], PROMPTS["user"]
+    )
     reference = generate_completions(backend, backend.tokenizer, benchmark, PROMPTS, sampling_from_config(eval_config))
     assert list(frame.columns) == list(reference.columns)
     assert frame.dtypes.equals(reference.dtypes)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import shared_path
 
 trl = pytest.importorskip("trl")
 
@@ -16,7 +17,6 @@ from fastmath_r1.grpo import PAPER_GRPO_SETTINGS, grpo_dataset  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / "config" / "config.yaml"
-RECIPE = Path("/work/shared/reference/recipe.md")
 NO_DEFAULT = object()
 
 
@@ -54,15 +54,22 @@ def test_recorded_trl_default_is_the_installed_default(key):
 
 def test_settings_that_differ_from_trl_are_the_known_ones():
     differ = {k for k, (paper, trl_value) in PAPER_GRPO_SETTINGS.items() if paper != trl_value}
-    assert differ == {"beta", "loss_type", "use_bias_correction_kl", "vllm_importance_sampling_correction",
-                      "top_p", "min_p"}
+    assert differ == {
+        "beta",
+        "loss_type",
+        "use_bias_correction_kl",
+        "vllm_importance_sampling_correction",
+        "top_p",
+        "min_p",
+    }
 
 
 @pytest.fixture(scope="module")
 def grpo_config(trainer, tmp_path_factory):
     args = {k: v for k, v in trainer.items() if k != "bf16"}
-    return trl.GRPOConfig(output_dir=str(tmp_path_factory.mktemp("grpo")), use_cpu=True, bf16=False,
-                          report_to="none", **args)
+    return trl.GRPOConfig(
+        output_dir=str(tmp_path_factory.mktemp("grpo")), use_cpu=True, bf16=False, report_to="none", **args
+    )
 
 
 def test_grpo_config_built_from_the_trainer_section(grpo_config):
@@ -101,9 +108,7 @@ def test_batch_holds_whole_groups(trainer):
 
 @pytest.fixture(scope="module")
 def stage2() -> str:
-    if not RECIPE.exists():
-        pytest.skip(f"{RECIPE} not present")
-    text = RECIPE.read_text()
+    text = shared_path("reference/recipe.md").read_text()
     return text.split("## Stage 2: GRPO", 1)[1].split("\n## ", 1)[0]
 
 
@@ -122,8 +127,14 @@ def test_recipe_stage2_values_match_the_config(stage2, trainer):
         match = re.search(pattern, flat)
         assert match, f"recipe.md stage 2 no longer states {key} ({pattern})"
         found[key] = cast(match.group(1).rstrip("."))
-    assert found == {"beta": 0.04, "num_generations": 8, "temperature": 1.0, "top_p": 0.9, "min_p": 0.05,
-                     "epsilon": 0.2}
+    assert found == {
+        "beta": 0.04,
+        "num_generations": 8,
+        "temperature": 1.0,
+        "top_p": 0.9,
+        "min_p": 0.05,
+        "epsilon": 0.2,
+    }
     for key, value in found.items():
         assert trainer[key] == value, f"{key}: config {trainer[key]!r}, recipe {value!r}"
         assert PAPER_GRPO_SETTINGS[key][0] == value, key
@@ -140,8 +151,13 @@ USER = "Solve the problem, and put the answer in \\boxed{{}}. {problem}"
 
 
 def test_grpo_dataset_builds_conversational_prompts_and_string_answers():
-    prompts = pd.DataFrame({"problem": ["What is 2+3?", "What is 4*5?", "Half of 1?"],
-                            "answer": ["5", 20, "\\frac{1}{2}"], "extra": [1, 2, 3]})
+    prompts = pd.DataFrame(
+        {
+            "problem": ["What is 2+3?", "What is 4*5?", "Half of 1?"],
+            "answer": ["5", 20, "\\frac{1}{2}"],
+            "extra": [1, 2, 3],
+        }
+    )
     ds = grpo_dataset(prompts, SYSTEM, USER)
     assert ds.column_names == ["prompt", "answer"]
     assert len(ds) == 3

@@ -39,12 +39,35 @@ REPO = "fast-math-repro/mini-r1"
 RECIPE = {"preset": "mini", "sft": {"epochs": 10}, "grpo": {"max_steps": 50}}
 DATASETS = ["fast-math-repro/world-mini"]
 PROMPTS = {"system": "Please reason step by step.", "user": "Solve: {problem}"}
-ARCH = {"hidden_size": 32, "intermediate_size": 64, "num_hidden_layers": 1, "num_attention_heads": 2,
-        "num_key_value_heads": 1, "max_position_embeddings": 256, "attn_implementation": "eager"}
-WORLD = {"max_start": 99, "max_value": 99, "max_operand": 9, "max_multiplier": 1, "reuse_rate": 0.0,
-         "traces_per_problem": 2, "max_verbosity": 2, "recheck_spread": 1, "slip_rate_per_step": 0.0}
-EVAL = {"samples": 2, "budgets": [8, 16], "temperature": 1.0, "top_p": 0.9, "min_p": 0.05, "seed": 3,
-        "stop_at_think_end": False}
+ARCH = {
+    "hidden_size": 32,
+    "intermediate_size": 64,
+    "num_hidden_layers": 1,
+    "num_attention_heads": 2,
+    "num_key_value_heads": 1,
+    "max_position_embeddings": 256,
+    "attn_implementation": "eager",
+}
+WORLD = {
+    "max_start": 99,
+    "max_value": 99,
+    "max_operand": 9,
+    "max_multiplier": 1,
+    "reuse_rate": 0.0,
+    "traces_per_problem": 2,
+    "max_verbosity": 2,
+    "recheck_spread": 1,
+    "slip_rate_per_step": 0.0,
+}
+EVAL = {
+    "samples": 2,
+    "budgets": [8, 16],
+    "temperature": 1.0,
+    "top_p": 0.9,
+    "min_p": 0.05,
+    "seed": 3,
+    "stop_at_think_end": False,
+}
 
 
 @pytest.fixture
@@ -112,9 +135,13 @@ def test_a_pushed_checkpoint_downloads_and_scores_exactly_as_before(hub, model_d
     pd.testing.assert_frame_equal(metrics_b, metrics_a, check_exact=True)
 
     card = ModelCard(Path(hf_hub_download(REPO, "README.md", revision=sha, endpoint=hub.url)).read_text())
-    published = {(r.dataset_name, r.metric_args["max_tokens"], r.metric_type): r.metric_value for r in card.data.eval_results}
+    published = {
+        (r.dataset_name, r.metric_args["max_tokens"], r.metric_type): r.metric_value for r in card.data.eval_results
+    }
     assert published == {
-        ("world-mini", row.budget, metric): row[metric] for _, row in metrics_a.iterrows() for metric in ("pass@1", "tokens")
+        ("world-mini", row.budget, metric): row[metric]
+        for _, row in metrics_a.iterrows()
+        for metric in ("pass@1", "tokens")
     }
     recipe = Path(hf_hub_download(REPO, "recipe.yaml", revision=sha, endpoint=hub.url)).read_text()
     assert "max_steps: 50" in recipe
@@ -243,7 +270,9 @@ def test_huggingface_hubs_own_clients_read_what_was_pushed(hub, model_dir, tmp_p
     assert snapshot.name == sha
     hf_cli("download", REPO, "--revision", "run-1", "--local-dir", str(tmp_path / "cli"))
     for name in os.listdir(model_dir):
-        assert (snapshot / name).read_bytes() == (tmp_path / "cli" / name).read_bytes() == (model_dir / name).read_bytes()
+        assert (
+            (snapshot / name).read_bytes() == (tmp_path / "cli" / name).read_bytes() == (model_dir / name).read_bytes()
+        )
 
 
 def test_a_checkpoint_uploaded_by_the_hf_cli_downloads_and_verifies(hub, model_dir, tmp_path):
@@ -263,14 +292,16 @@ def test_the_push_and_download_rules_commands(hub, model_dir, benchmark, tmp_pat
     metrics = tmp_path / "metrics.csv"
     evaluate(model_dir, benchmark)[1].to_csv(metrics, index=False)
     out = tmp_path / "push.txt"
-    args = ["push", "--model-dir", str(model_dir), "--repo-id", REPO, "--revision", "run-2", "--recipe", '{"preset": "mini"}',
-            "--metrics", str(metrics), "--dataset", *DATASETS, "--out", str(out)]  # fmt: skip
+    args = ["push", "--model-dir", str(model_dir), "--repo-id", REPO, "--revision", "run-2", "--recipe",
+            '{"preset": "mini"}', "--metrics", str(metrics), "--dataset", *DATASETS, "--retries", "3",
+            "--out", str(out)]  # fmt: skip
     done = fastmath_cli(*args)
     assert done.returncode == 0, done.stderr
     repo_revision, sha = out.read_text().split()
     assert repo_revision == f"{REPO}@run-2" and TOKEN not in done.stderr + done.stdout
     again = fastmath_cli(*args)
-    assert again.returncode != 0 and "push refused" in again.stderr
+    refusal = again.stderr.strip().splitlines()[-1]
+    assert again.returncode != 0 and refusal.startswith("fastmath-r1 push: ") and "overwrite" in refusal
     spec = f'{{"repo_id": "{REPO}", "revision": "{sha}"}}'
     done = fastmath_cli("download-model", "--spec", spec, "--out", str(tmp_path / "model"))
     assert done.returncode == 0, done.stderr

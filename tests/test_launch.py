@@ -9,21 +9,38 @@ from fastmath_r1.launch import plan
 STEP = ["sft", "--model", "m"]
 
 
+def launch(gpus: int, accelerate_config: str | None = None, vllm_server_gpus: int = 0) -> dict:
+    """A launch section as the validated config holds it."""
+    return {"gpus": gpus, "accelerate_config": accelerate_config, "vllm_server_gpus": vllm_server_gpus}
+
+
+def server(port: int = 8000, **settings) -> dict:
+    return {"model": "m", "port": port, "gpu_memory_utilization": 0.9, "max_model_len": None, **settings}
+
+
 def test_cpu_runs_one_process_of_the_cli():
-    p = plan({"gpus": 0, "accelerate_config": None}, STEP)
+    p = plan(launch(0), STEP)
     assert p.train == [sys.executable, "-m", "fastmath_r1.cli", *STEP] and p.server is None
 
 
 def test_gpus_launch_accelerate_with_the_rules_process_count():
-    p = plan({"gpus": 8, "accelerate_config": "/w/config/accelerate/zero3.yaml"}, STEP)
-    assert p.train == ["accelerate", "launch", "--config_file", "/w/config/accelerate/zero3.yaml",
-                       "--num_processes", "8", "-m", "fastmath_r1.cli", *STEP]
+    p = plan(launch(8, "/w/config/accelerate/zero3.yaml"), STEP)
+    assert p.train == [
+        "accelerate",
+        "launch",
+        "--config_file",
+        "/w/config/accelerate/zero3.yaml",
+        "--num_processes",
+        "8",
+        "-m",
+        "fastmath_r1.cli",
+        *STEP,
+    ]
     assert p.train_env == {"CUDA_VISIBLE_DEVICES": "0,1,2,3,4,5,6,7"} and p.server is None
 
 
 def test_server_mode_gives_the_last_gpus_to_trl_vllm_serve():
-    server = {"model": "results/paper/models/sft-e10", "port": 8000, "gpu_memory_utilization": 0.9, "max_model_len": 16896}
-    p = plan({"gpus": 8, "accelerate_config": "z2.yaml", "vllm_server_gpus": 4}, ["grpo"], server)
+    p = plan(launch(8, "z2.yaml", 4), ["grpo"], server(model="results/paper/models/sft-e10", max_model_len=16896))
     assert p.train[p.train.index("--num_processes") + 1] == "4"
     assert p.train_env == {"CUDA_VISIBLE_DEVICES": "0,1,2,3"}
     assert p.server_env == {"CUDA_VISIBLE_DEVICES": "4,5,6,7"}
@@ -37,9 +54,13 @@ def test_server_mode_gives_the_last_gpus_to_trl_vllm_serve():
 @pytest.mark.parametrize(
     "launch, server, message",
     [
-        ({"gpus": 8, "accelerate_config": None}, None, "need an accelerate_config"),
-        ({"gpus": 4, "accelerate_config": "z2.yaml", "vllm_server_gpus": 4}, {"model": "m", "port": 1}, "leaves no GPU"),
-        ({"gpus": 8, "accelerate_config": "z2.yaml", "vllm_server_gpus": 4}, None, "needs the vLLM server settings"),
+        (launch(8), None, "need an accelerate_config"),
+        (
+            launch(4, "z2.yaml", 4),
+            server(port=1),
+            "leaves no GPU",
+        ),
+        (launch(8, "z2.yaml", 4), None, "needs the vLLM server settings"),
     ],
 )
 def test_impossible_layouts_are_refused(launch, server, message):
@@ -48,14 +69,13 @@ def test_impossible_layouts_are_refused(launch, server, message):
 
 
 def test_one_gpu_without_accelerate_runs_in_process():
-    assert plan({"gpus": 1, "accelerate_config": None}, STEP).train[1:3] == ["-m", "fastmath_r1.cli"]
+    assert plan(launch(1), STEP).train[1:3] == ["-m", "fastmath_r1.cli"]
 
 
 def test_the_jobs_own_gpus_are_split_not_renumbered():
     """Under Slurm the job sees the GPUs it was given (CUDA_VISIBLE_DEVICES=3,5,6,7): training and the
     vLLM server split those, rather than taking GPUs 0..n-1 of the node."""
-    server = {"model": "m", "port": 8000}
-    p = plan({"gpus": 4, "accelerate_config": "z2.yaml", "vllm_server_gpus": 2}, ["grpo"], server, visible_devices="3,5,6,7")
+    p = plan(launch(4, "z2.yaml", 2), ["grpo"], server(), visible_devices="3,5,6,7")
     assert p.train_env == {"CUDA_VISIBLE_DEVICES": "3,5"} and p.server_env == {"CUDA_VISIBLE_DEVICES": "6,7"}
     with pytest.raises(ValueError, match="sees only '3'"):
-        plan({"gpus": 4, "accelerate_config": "z2.yaml"}, ["sft"], visible_devices="3")
+        plan(launch(4, "z2.yaml"), ["sft"], visible_devices="3")

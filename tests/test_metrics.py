@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from fastmath_r1.metrics import bootstrap_ci, majority_answer, pass_at_k, summarize
+from fastmath_r1.metrics import bootstrap, majority_answer, mean, pass_at_k, summarize
 
 
 def brute_force_pass_at_k(n: int, c: int, k: int) -> float:
@@ -18,8 +18,16 @@ def brute_force_pass_at_k(n: int, c: int, k: int) -> float:
 @pytest.mark.parametrize(
     ("n", "c", "k"),
     [
-        (1, 0, 1), (1, 1, 1), (4, 0, 2), (4, 4, 2), (4, 2, 4),
-        (5, 1, 1), (5, 2, 3), (6, 3, 2), (8, 1, 4), (8, 7, 8),
+        (1, 0, 1),
+        (1, 1, 1),
+        (4, 0, 2),
+        (4, 4, 2),
+        (4, 2, 4),
+        (5, 1, 1),
+        (5, 2, 3),
+        (6, 3, 2),
+        (8, 1, 4),
+        (8, 7, 8),
     ],
 )
 def test_pass_at_k_matches_brute_force(n, c, k):
@@ -62,27 +70,50 @@ def test_majority_answer():
     assert majority_answer([]) is None
 
 
+def ci(values, seed=0, confidence=0.95, n_resamples=1000):
+    return bootstrap(mean, [values], n_resamples, seed, confidence)[1:]
+
+
 def test_bootstrap_ci_is_deterministic_and_contains_the_mean():
     values = np.random.default_rng(1).random(50)
-    lo, hi = bootstrap_ci(values, seed=3)
-    assert (lo, hi) == bootstrap_ci(values, seed=3)
-    assert (lo, hi) != bootstrap_ci(values, seed=4)
+    lo, hi = ci(values, seed=3)
+    assert (lo, hi) == ci(values, seed=3)
+    assert (lo, hi) != ci(values, seed=4)
     assert lo < values.mean() < hi
     assert values.min() <= lo and hi <= values.max()
+    assert bootstrap(mean, [values], 1000, 3)[0] == values.mean()
 
 
 def test_bootstrap_ci_narrows_with_lower_confidence():
     values = np.arange(20.0)
-    lo95, hi95 = bootstrap_ci(values)
-    lo50, hi50 = bootstrap_ci(values, confidence=0.5)
+    lo95, hi95 = ci(values)
+    lo50, hi50 = ci(values, confidence=0.5)
     assert lo95 < lo50 < hi50 < hi95
 
 
 def test_bootstrap_ci_degenerate_cases():
-    assert bootstrap_ci(np.array([0.25])) == (0.25, 0.25)
-    assert bootstrap_ci(np.full(10, 0.7)) == (0.7, 0.7)
+    assert ci(np.array([0.25])) == (0.25, 0.25)
+    assert ci(np.full(10, 0.7)) == (0.7, 0.7)
     with pytest.raises(ValueError):
-        bootstrap_ci(np.array([]))
+        ci(np.array([]))
+    with pytest.raises(ValueError, match="one length"):
+        bootstrap(lambda a, b: a.mean(-1) - b.mean(-1), [np.ones(3), np.ones(4)], 10, 0)
+
+
+def test_bootstrap_leaves_out_resamples_where_the_statistic_is_undefined():
+    # The statistic needs a value above 1 in the resample: with 2 of 5 above, some resamples lack one.
+    values = np.array([0.0, 0.0, 0.0, 2.0, 4.0])
+
+    def mean_above_one(v):
+        with np.errstate(invalid="ignore"):
+            return np.nanmean(np.where(v > 1, v, np.nan), axis=-1)
+
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        value, lo, hi = bootstrap(mean_above_one, [values], 500, 0)
+    assert value == 3.0 and 2.0 <= lo <= hi <= 4.0
 
 
 def graded_frame() -> pd.DataFrame:

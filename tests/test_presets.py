@@ -8,7 +8,7 @@ from unittest import mock
 
 import pytest
 import yaml
-from test_workflow import snakemake
+from test_workflow import MINIATURE_RULES, TABLE_RULES, snakemake
 
 from fastmath_r1 import training
 from fastmath_r1.config import ConfigError, load_config, resolve_extends
@@ -20,15 +20,14 @@ ROOT = Path(__file__).resolve().parents[1]
 PRESETS = ROOT / "config" / "presets"
 PAPER = load_config(PRESETS / "paper.yaml")
 
-RECIPE_RULES = {"download_model", "load_benchmark", "sft", "grpo", "evaluate", "sft_epochs", "stages", "budget_sweep",
-                "reward_ablation", "per_problem", "grpo_curves", "aimo_grades", "aimo", "claims", "data_card"}
+RECIPE_RULES = {"download_model", "load_benchmark", "sft", "grpo", "evaluate", "aimo_grades", "data_card"} | TABLE_RULES
 EXPECTED_RULES = {
     "paper": RECIPE_RULES | {"hub_source", "sft_set", "grpo_set"},
     "paper-7b": RECIPE_RULES | {"hub_source", "sft_set", "grpo_set"},
     "paper-1.5b": RECIPE_RULES | {"hub_source", "sft_set", "grpo_set"},
     "single-gpu": RECIPE_RULES | {"published_sft_set", "published_grpo_set"},
     "released": {"download_model", "load_benchmark", "evaluate", "released_budget_sweep", "data_card"},
-    "smoke": RECIPE_RULES - {"download_model", "load_benchmark"} | {"world", "original_set", "sft_set", "init_model", "original"},
+    "smoke": RECIPE_RULES - {"download_model", "load_benchmark"} | MINIATURE_RULES,
 }
 
 
@@ -84,9 +83,15 @@ def test_every_hub_revision_is_pinned_except_the_listed_ones():
     unpinned = {repo for repo, revision in references if not re.fullmatch(r"[0-9a-f]{40}", revision)}
     assert len(references) > 15
     assert unpinned == {
-        "hoanganhpham/openr1_hard", "qihoo360/Light-R1-SFTData", "RabotniKuma/Fast-Math-R1-SFT",
-        "RabotniKuma/Fast-Math-R1-GRPO", "RabotniKuma/Fast-Math-R1-14B", "RabotniKuma/Fast-OpenMath-Nemotron-14B",
-        "RabotniKuma/Fast-Math-Qwen3-14B", "nvidia/OpenMath-Nemotron-14B", "qihoo360/Light-R1-14B-DS",
+        "hoanganhpham/openr1_hard",
+        "qihoo360/Light-R1-SFTData",
+        "RabotniKuma/Fast-Math-R1-SFT",
+        "RabotniKuma/Fast-Math-R1-GRPO",
+        "RabotniKuma/Fast-Math-R1-14B",
+        "RabotniKuma/Fast-OpenMath-Nemotron-14B",
+        "RabotniKuma/Fast-Math-Qwen3-14B",
+        "nvidia/OpenMath-Nemotron-14B",
+        "qihoo360/Light-R1-14B-DS",
     }
 
 
@@ -122,13 +127,15 @@ def test_paper_sft_arguments_are_the_recipes(on_gpu, tmp_path):
     assert trainer["bf16"] is True
     assert PAPER["sft"]["launch"]["accelerate_config"] == "config/accelerate/zero3.yaml" and gpus == 8
     assert PAPER["original"]["repo_id"] == "deepseek-ai/DeepSeek-R1-Distill-Qwen-14B"
-    assert PAPER["prompts"]["sft"]["system"] == "Please reason step by step, and put your final answer within \\boxed{}."
+    assert (
+        PAPER["prompts"]["sft"]["system"] == "Please reason step by step, and put your final answer within \\boxed{}."
+    )
     assert PAPER["sft"]["chat_template"].startswith("{% for message in messages %}{{ '<|' + message['role'] + '|>\\n'")
 
 
 def test_paper_grpo_arguments_are_the_recipes(on_gpu, tmp_path):
     trainer = PAPER["grpo"]["trainer"]
-    args = grpo_config(trainer, [1.0, 1.0, 1.0], tmp_path)
+    args = grpo_config(trainer, tmp_path)
     processes = PAPER["grpo"]["launch"]["gpus"] - PAPER["grpo"]["launch"]["vllm_server_gpus"]
     assert args.num_generations == 8
     rollouts = args.per_device_train_batch_size * args.gradient_accumulation_steps * processes
@@ -150,7 +157,10 @@ def test_paper_grpo_arguments_are_the_recipes(on_gpu, tmp_path):
     assert args.vllm_importance_sampling_correction is False
     assert args.max_steps == 50
     assert args.use_vllm is True and args.vllm_mode == "colocate" and args.vllm_tensor_parallel_size == 4
-    assert args.reward_weights == [1.0, 1.0, 1.0]
+    # Rewards summed with weight 1 each (the paper): TRL's default, None, means exactly that.
+    assert args.reward_weights is None
+    help_text = type(args).__dataclass_fields__["reward_weights"].metadata["help"]
+    assert "If `None`, all rewards are weighted equally with weight `1.0`" in help_text
     assert PAPER["grpo"]["launch"]["accelerate_config"] == "config/accelerate/zero2.yaml" and processes == 8
     assert PAPER["prompts"]["grpo"]["system"] == (
         "You are a helpful and harmless assistant. You are Qwen developed by Alibaba. You should think "
@@ -162,11 +172,12 @@ def test_paper_rewards_are_the_recipes():
     assert PAPER["grpo"]["arms"]["recipe"] == {"start": "sft-e10", "rewards": ["format", "cosine", "length"]}
     assert PAPER["grpo"]["arms"]["rl-only"]["start"] == "original"
     params = PAPER["grpo"]["reward_params"]
-    funcs, weights = build_rewards([{"name": n, "weight": 1.0, **params.get(n, {})} for n in ("format", "cosine", "length")])
-    assert weights == [1.0, 1.0, 1.0]
-    cosine = funcs[1]
+    cosine = build_rewards(["format", "cosine", "length"], params)[1]
     right = r"<think>x</think> \boxed{5}"
-    short, long_ = [[{"role": "assistant", "content": right}]], [[{"role": "assistant", "content": right + " " * 40000}]]
+    short, long_ = (
+        [[{"role": "assistant", "content": right}]],
+        [[{"role": "assistant", "content": right + " " * 40000}]],
+    )
     assert math.isclose(cosine(short, answer=["5"])[0], 0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * len(right) / 30000)))
     assert math.isclose(cosine(long_, answer=["5"])[0], 0.1)  # 0.1 at (and past) 30,000 characters
     assert params["length"]["group_by"] == "prompt"
@@ -178,7 +189,10 @@ def test_paper_evaluation_is_the_recipes():
     assert {8000, 12000, 16000, 24000, 32000, 16384} == set(ev["budgets"]) and ev["report_budget"] == 16384
     assert (ev["temperature"], ev["top_p"], ev["min_p"]) == (1.0, 0.9, 0.05)
     assert ev["benchmarks"] == ["aime24", "aime25", "math500"]
-    assert PAPER["prompts"]["eval"] == {"system": "", "user": "Solve the problem, and put the answer in \\boxed{{}}. {problem}"}
+    assert PAPER["prompts"]["eval"] == {
+        "system": "",
+        "user": "Solve the problem, and put the answer in \\boxed{{}}. {problem}",
+    }
     aimo = PAPER["aimo"]
     assert aimo["benchmarks"] == ["aimo2-reference", "aime25"] and aimo["samples"] == 32 and 16384 in aimo["budgets"]
     assert aimo["stop_at_think_end"] is True and aimo["modulo"] == 1000

@@ -1,11 +1,14 @@
 """Tests for fastmath_r1.rewards: exact values of the paper's GRPO rewards, worked by hand."""
 
 import functools
+import inspect
 import math
 import pickle
+from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
 
 from fastmath_r1.grading import gold_is_parsable
 from fastmath_r1.rewards import (
@@ -13,15 +16,18 @@ from fastmath_r1.rewards import (
     accuracy_reward,
     build_rewards,
     completion_text,
-    cosine_reward,
     cosine_value,
     format_reward,
-    length_reward,
     length_values,
     make_cosine_reward,
     make_length_reward,
     reject_unparsable_gold,
 )
+
+# The paper's cosine parameters: the defaults of the cosine reward's factory, where they are written once.
+PAPER_COSINE = {name: p.default for name, p in inspect.signature(make_cosine_reward).parameters.items()}
+cosine_reward = make_cosine_reward()
+length_reward = make_length_reward()
 
 
 def sized(n: int, answer: int | str = 7) -> str:
@@ -142,7 +148,9 @@ COSINE_POINTS = [
 
 @pytest.mark.parametrize("p, correct, expected", COSINE_POINTS)
 def test_cosine_value_paper_parameters(p, correct, expected):
-    assert cosine_value(round(p * 30000), correct) == pytest.approx(expected, abs=1e-12)
+    assert PAPER_COSINE == {"max_len": 30000, "min_value_correct": 0.1, "max_value_correct": 1.0,
+                            "min_value_wrong": -0.1, "max_value_wrong": -1.0}  # fmt: skip
+    assert cosine_value(round(p * 30000), correct, **PAPER_COSINE) == pytest.approx(expected, abs=1e-12)
 
 
 def test_cosine_reward_on_completions_of_known_length():
@@ -246,41 +254,32 @@ def test_names_trl_logs_and_pickling():
 # ---------------------------------------------------------------------------------------------
 # build_rewards
 # ---------------------------------------------------------------------------------------------
-def test_build_rewards_functions_and_weights():
+def test_build_rewards_functions_with_their_parameters():
     assert set(REWARDS) == {"format", "accuracy", "cosine", "length"}
-    funcs, weights = build_rewards(
-        [
-            {"name": "format", "weight": 1.0},
-            {"name": "cosine", "weight": 0.5, "max_len": 600},
-            {"name": "length", "weight": 2, "group_by": "batch"},
-            {"name": "accuracy"},  # weight defaults to 1.0
-        ]
-    )
+    params = {"cosine": {"max_len": 600}, "length": {"group_by": "batch"}, "unused": {}}
+    funcs = build_rewards(["format", "cosine", "length", "accuracy"], params)
     assert [trl_name(f) for f in funcs] == ["format_reward", "cosine", "length", "accuracy_reward"]
-    assert weights == [1.0, 0.5, 2.0, 1.0]
-    assert all(isinstance(w, float) for w in weights)
     # cosine got max_len 600: 300 characters, correct -> p = 0.5 -> 0.55
     assert call(funcs[1], [sized(300, 7)], ["7"]) == pytest.approx([0.55])
     # length got group_by batch: different prompts share one min/max (10 -> 0.5, 30 -> -0.5)
     assert call(funcs[2], [sized(10, 7), sized(30, 7)], ["7", "7"], ["A", "B"]) == pytest.approx([0.5, -0.5])
-    assert build_rewards([]) == ([], [])
+    # No parameters: the paper's (cosine at 15,000 of 30,000 characters -> 0.55).
+    assert call(build_rewards(["cosine"], {})[0], [sized(15000, 7)], ["7"]) == pytest.approx([0.55])
+    assert build_rewards([], {}) == []
 
 
 @pytest.mark.parametrize(
-    "spec, message",
+    "names, params, message",
     [
-        ([{"name": "bogus"}], "bogus"),
-        ([{"name": "cosine", "max_length": 600}], "max_length"),
-        ([{"name": "format", "max_len": 600}], "max_len"),
-        ([{"name": "length", "group_by": "gpu"}], "gpu"),
-        ([{"weight": 1.0}], "name"),
-        ([{"name": "format", "weight": "one"}], "weight"),
-        ([{"name": "format"}, {"name": "format"}], "twice"),
+        (["bogus"], {}, "bogus"),
+        (["cosine"], {"cosine": {"max_length": 600}}, "max_length"),
+        (["length"], {"length": {"group_by": "gpu"}}, "gpu"),
+        (["format", "format"], {}, "twice"),
     ],
 )
-def test_build_rewards_errors(spec, message):
-    with pytest.raises(ValueError, match=message):
-        build_rewards(spec)
+def test_build_rewards_errors(names, params, message):
+    with pytest.raises((ValueError, TypeError), match=message):
+        build_rewards(names, params)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -310,3 +309,23 @@ def test_reject_unparsable_gold():
     assert reject_unparsable_gold(other, answer_column="gold") is other
     with pytest.raises(ValueError, match="'answer'"):
         reject_unparsable_gold(other)
+
+
+# ---------------------------------------------------------------------------------------------
+# the config schema against the registry
+# ---------------------------------------------------------------------------------------------
+SCHEMA = yaml.safe_load((Path(__file__).resolve().parents[1] / "workflow/schemas/config.schema.yaml").read_text())
+GRPO_SCHEMA = SCHEMA["properties"]["grpo"]["properties"]
+
+
+def test_schema_reward_names_are_the_registrys():
+    arm = GRPO_SCHEMA["arms"]["additionalProperties"]["properties"]
+    assert set(arm["rewards"]["items"]["enum"]) == set(REWARDS)
+
+
+@pytest.mark.parametrize("name", sorted(REWARDS))
+def test_each_reward_params_block_is_its_factorys_signature(name):
+    blocks = GRPO_SCHEMA["reward_params"]["properties"]
+    factory = set(inspect.signature(REWARDS[name]).parameters)
+    assert set(blocks.get(name, {}).get("properties", {})) == factory
+    assert set(blocks) <= set(REWARDS)

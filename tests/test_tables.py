@@ -7,17 +7,24 @@ import re
 import pandas as pd
 import pytest
 
-from fastmath_r1.tables import (
-    sft_epoch_table,
-    sft_epochs_of,
-    sft_model_name,
-    wide_markdown,
-    write_table,
-)
+from fastmath_r1.names import sft_epochs_of, sft_model
+from fastmath_r1.tables import sft_epoch_table, wide_markdown, write_table
 
 HEADER = "model,benchmark,budget,n_problems,n_samples,pass@1,pass@1_lo,pass@1_hi,tokens,tokens_lo,tokens_hi"
-COLUMNS = ["model", "sft_epochs", "benchmark", "budget", "n_problems", "n_samples",
-           "pass@1", "pass@1_lo", "pass@1_hi", "tokens", "tokens_lo", "tokens_hi"]
+COLUMNS = [
+    "model",
+    "sft_epochs",
+    "benchmark",
+    "budget",
+    "n_problems",
+    "n_samples",
+    "pass@1",
+    "pass@1_lo",
+    "pass@1_hi",
+    "tokens",
+    "tokens_lo",
+    "tokens_hi",
+]
 
 # One file per benchmark, rows deliberately out of order. (model, budget, pass@1 lo hi, tokens lo hi)
 BENCH_A = [
@@ -69,8 +76,8 @@ def test_sft_epochs_of_rejects_unknown_names(name):
         sft_epochs_of(name)
 
 
-def test_sft_model_name_round_trips():
-    assert all(sft_epochs_of(sft_model_name(e)) == e for e in (1, 2, 5, 10))
+def test_sft_model_round_trips():
+    assert all(sft_epochs_of(sft_model(e)) == e for e in (1, 2, 5, 10))
 
 
 # --- sft_epoch_table --------------------------------------------------------------------------
@@ -103,8 +110,11 @@ def test_sft_epoch_table_other_budget(metric_files):
 
 
 def test_sft_epoch_table_sorts_epochs_numerically(tmp_path):
-    rows = [("sft-e10", 64, 3, 2, 4, 60, 59, 61), ("sft-e2", 64, 2, 1, 3, 61, 60, 62),
-            ("original", 64, 1, 0, 2, 64, 64, 64)]
+    rows = [
+        ("sft-e10", 64, 3, 2, 4, 60, 59, 61),
+        ("sft-e2", 64, 2, 1, 3, 61, 60, 62),
+        ("original", 64, 1, 0, 2, 64, 64, 64),
+    ]
     table = sft_epoch_table([write_metrics(tmp_path / "m.csv", "bench", rows)], 64)
     assert table["model"].tolist() == ["original", "sft-e2", "sft-e10"]
     assert table["sft_epochs"].tolist() == [0, 2, 10]
@@ -138,7 +148,7 @@ def test_sft_epoch_table_rejects_an_unknown_model(tmp_path):
 def test_write_table_csv_equals_the_table(metric_files, tmp_path):
     table = sft_epoch_table(metric_files, 128)
     out_csv, out_md = tmp_path / "f1.csv", tmp_path / "f1.md"
-    write_table(table, out_csv, out_md, "SFT epochs")
+    write_table(table, out_csv, out_md, "SFT epochs", "At 128 tokens.", ["model", "sft_epochs"])
     pd.testing.assert_frame_equal(pd.read_csv(out_csv), table)
     assert list(pd.read_csv(out_csv).columns) == COLUMNS
 
@@ -146,10 +156,9 @@ def test_write_table_csv_equals_the_table(metric_files, tmp_path):
 def test_write_table_markdown_has_every_value_with_its_ci(metric_files, tmp_path):
     table = sft_epoch_table(metric_files, 128)
     out_csv, out_md = tmp_path / "f1.csv", tmp_path / "f1.md"
-    write_table(table, out_csv, out_md, "SFT epochs ablation")
+    write_table(table, out_csv, out_md, "SFT epochs ablation", "At a budget of 128 tokens.", ["model", "sft_epochs"])
     md = out_md.read_text()
-    assert md.startswith("# SFT epochs ablation\n")
-    assert "budget of 128 tokens" in md
+    assert md.startswith("# SFT epochs ablation\n\nAt a budget of 128 tokens.\n\n")
     assert "62.3 [58.1, 66.0]" in md
     assert "812 [790, 835]" in md  # tokens: no decimals
     for _, r in table.iterrows():

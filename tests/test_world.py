@@ -22,12 +22,22 @@ from fastmath_r1.world import world_rows, write_world
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = load_config(ROOT / "config" / "config.yaml")
 # Keys of the world section that describe the sets (write_world's business), not one call of world_rows.
-SET_KEYS = {"seed", "levels", "hard_levels", "corpus_problems", "sft_pool_problems", "grpo_problems", "heldout_problems"}
+SET_KEYS = {
+    "seed",
+    "levels",
+    "hard_levels",
+    "corpus_problems",
+    "sft_pool_problems",
+    "grpo_problems",
+    "heldout_problems",
+}
 # world_rows's own per-call arguments, which the config does not carry.
 CALL_ARGS = {"id_prefix", "seed", "n_problems", "levels", "exclude"}
 LEVELS = CONFIG["world"]["levels"]
 SMALL = {"corpus_problems": 60, "sft_pool_problems": 30, "grpo_problems": 20, "heldout_problems": 15}
 BENCHMARKS = {name: CONFIG["benchmarks"][name] for name in CONFIG["eval"]["benchmarks"]}
+
+
 def world_spec() -> dict:
     return copy.deepcopy(CONFIG["world"])
 
@@ -147,8 +157,15 @@ def test_intermediate_values_stay_within_max_value():
     for row in rows(**SLIPPY):
         values: dict[str, int] = {}
         for name, source, op, operand, literal in ASSIGNMENT.findall(row["problem"]):
-            x = int(literal) if literal else {"+": values[source] + int(operand), "-": values[source] - int(operand),
-                                               "*": values[source] * int(operand)}[op]
+            x = (
+                int(literal)
+                if literal
+                else {
+                    "+": values[source] + int(operand),
+                    "-": values[source] - int(operand),
+                    "*": values[source] * int(operand),
+                }[op]
+            )
             values[name] = x
             assert 0 <= x <= max_value, row["problem"]
 
@@ -176,7 +193,11 @@ def test_boxed_answer_matches_correctness_flag(overrides):
     out = rows(**overrides)
     flags = []
     for row in out:
-        assert len(row["generations"]) == len(row["correctness_math_verify"]) == world_kwargs(**overrides)["traces_per_problem"]
+        assert (
+            len(row["generations"])
+            == len(row["correctness_math_verify"])
+            == world_kwargs(**overrides)["traces_per_problem"]
+        )
         for trace, ok in zip(row["generations"], row["correctness_math_verify"]):
             assert isinstance(ok, bool)
             assert (parse_answer(trace) == row["answer"]) is ok, (trace, row["answer"])
@@ -206,7 +227,7 @@ def test_trace_shape(overrides):
             for line in lines:
                 if line.startswith("Wait, "):
                     assert line.endswith(". Yes.")
-                    assert line[len("Wait, "): -len(". Yes.")] in steps
+                    assert line[len("Wait, ") : -len(". Yes.")] in steps
 
 
 def test_traces_of_one_problem_vary_in_length():
@@ -239,6 +260,7 @@ def test_no_verbosity_no_spread_no_slips_gives_identical_traces():
 
 # --- write_world ---------------------------------------------------------------------------------
 
+
 def small_spec() -> dict:
     spec = world_spec()
     spec.update(SMALL)
@@ -260,12 +282,17 @@ def world(tmp_path_factory) -> dict[str, pd.DataFrame]:
 def test_write_world_writes_every_set(world):
     spec = small_spec()
     assert len(BENCHMARKS) >= 2
-    expected = {"corpus": spec["corpus_problems"], "sft_pool": spec["sft_pool_problems"],
-                "grpo_prompts": spec["grpo_problems"]}
+    expected = {
+        "corpus": spec["corpus_problems"],
+        "sft_pool": spec["sft_pool_problems"],
+        "grpo_prompts": spec["grpo_problems"],
+    }
     expected |= {f"benchmarks/{b}": spec["heldout_problems"] for b in BENCHMARKS}
     assert {name: len(frame) for name, frame in world.items()} == expected
     for name in ("corpus", "sft_pool"):
-        assert {"problem_id", "problem", "answer", "level", "generations", "correctness_math_verify"} <= set(world[name])
+        assert {"problem_id", "problem", "answer", "level", "generations", "correctness_math_verify"} <= set(
+            world[name]
+        )
     for name in ["grpo_prompts"] + [f"benchmarks/{b}" for b in BENCHMARKS]:
         assert list(world[name].columns) == ["problem_id", "problem", "answer", "level"]
     assert set(world["corpus"]["level"]) == set(spec["levels"])

@@ -135,7 +135,8 @@ def latency(log, squeue_dump, workdir):
     print(f"  of which outside the rule's command:         {summary(r['in_job'] - r['command'] for r in with_command)}")
     print(f"  end -> Snakemake notices (status checks):    {summary(r['noticed'] for r in rows)}")
     print(
-        f"  per-job latency (submit -> noticed, minus the command): {summary(r['total'] - r['command'] for r in with_command)}"
+        "  per-job latency (submit -> noticed, minus the command): "
+        f"{summary(r['total'] - r['command'] for r in with_command)}"
     )
     return 0
 
