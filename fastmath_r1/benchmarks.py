@@ -109,12 +109,15 @@ def repair_broken_escapes(text: str) -> tuple[str, int]:
 
 
 def load_benchmark(spec: dict, name: str) -> pd.DataFrame:
-    """The benchmark `spec` describes (source `file` or `hub`), normalised; `name` is its config name."""
+    """The benchmark `spec` describes (source `file` or `hub`), normalised, its first `max_problems` problems
+    when that is set; `name` is its config name."""
     if spec["source"] == "file":
-        return load_files(spec, name)
-    if spec["source"] == "hub":
-        return load_hub(spec, name)
-    raise BenchmarkError(f"benchmark {name!r}: unknown source {spec['source']!r} (expected 'file' or 'hub')")
+        table = load_files(spec, name)
+    elif spec["source"] == "hub":
+        table = load_hub(spec, name)
+    else:
+        raise BenchmarkError(f"benchmark {name!r}: unknown source {spec['source']!r} (expected 'file' or 'hub')")
+    return table.iloc[: spec["max_problems"]] if spec["max_problems"] else table
 
 
 def load_files(spec: dict, name: str) -> pd.DataFrame:

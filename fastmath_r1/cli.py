@@ -201,6 +201,18 @@ def cmd_download_model(a):
 
 
 @command(
+    "import-model",
+    "your own model (a local Hugging Face-format directory), checked as a download is and linked into the run",
+    required("--path", "the model directory: config.json, a tokenizer, safetensors weights"),
+    required("--out", "the run's model directory"),
+)
+def cmd_import_model(a):
+    from fastmath_r1.hub import import_model
+
+    import_model(a.path, a.out)
+
+
+@command(
     "init-model",
     "train the tokenizer on the corpus and initialise a small Qwen2",
     required("--corpus", "table with problem and generation columns"),
@@ -219,6 +231,29 @@ def cmd_init_model(a):
 
 
 @command(
+    "packing",
+    "what each of TRL's packing strategies does to the stage-1 set: traces truncated, steps per epoch",
+    required("--data", "the stage-1 set (problem, generation)"),
+    required("--model", "the model whose tokenizer (and chat template) SFT uses", type=str),
+    config_json("--prompts", "system and user prompt"),
+    arg("--chat-template", default="", help="the template SFT sets on the tokenizer; empty keeps the model's"),
+    required("--max-length", "SFT's max_length", type=int),
+    required("--sequences-per-step", "per-device batch x accumulation steps x processes", type=int),
+    arg("--configured", default="", help="the preset's packing_strategy (empty: no packing)"),
+    OUT_CSV,
+    OUT_MD,
+)
+def cmd_packing(a):
+    from fastmath_r1.data import read_table
+    from fastmath_r1.packing import packing_markdown, packing_report
+
+    table = packing_report(read_table(a.data), a.model, a.prompts, a.chat_template or None, a.max_length,
+                           a.sequences_per_step)  # fmt: skip
+    table.to_csv(a.out_csv, index=False)
+    a.out_md.write_text(packing_markdown(table, a.configured or None, a.sequences_per_step))
+
+
+@command(
     "sft",
     "supervised fine-tuning with TRL's SFTTrainer (completion-only loss)",
     required("--model", "model directory", type=str),
@@ -234,15 +269,16 @@ def cmd_init_model(a):
         default="",
         help="Jinja chat template set on the tokenizer before training; empty keeps the model's",
     ),
+    arg("--attn-implementation", default="", help="the attention the model is loaded with; empty: its default"),
     THREADS,
 )
 def cmd_sft(a):
     from fastmath_r1.sft import train_sft
 
     _set_threads(a.threads)
-    train_sft(
-        a.model, a.data, a.prompts, a.trainer, a.epochs, a.chat_template or None, a.out, a.checkpoint_dir, a.log_csv
-    )
+    attention = a.attn_implementation or None
+    train_sft(a.model, a.data, a.prompts, a.trainer, a.epochs, a.chat_template or None, attention, a.out,
+              a.checkpoint_dir, a.log_csv)  # fmt: skip
 
 
 @command(
@@ -337,28 +373,28 @@ def cmd_push(a):
 
 @command(
     "evaluate",
-    "sample completions at the largest budget, then grade every budget",
+    "sample completions at the largest budget, then grade every budget, on each benchmark in turn",
     required("--model", "model directory", type=str),
     required("--model-name", "its name in tables", type=str),
-    required("--benchmark", "table of problem_id, problem, answer"),
-    required("--benchmark-name", "its name in tables", type=str),
+    required("--benchmark", "problem_id, problem, answer tables", type=_name_path, nargs="+", metavar="NAME=PATH"),
     config_json("--prompts", "system and user prompt"),
     config_json("--eval", "the config's eval section"),
-    required("--completions", "every raw completion (parquet)"),
-    required("--metrics", "metrics per budget (csv)"),
-    required("--grades", "per-sample answers and grades at every budget (parquet)"),
+    required("--out-dir", "gets <benchmark>/completions.parquet (every raw completion), metrics.csv (per budget) "
+             "and grades.parquet (per sample and budget)"),
     THREADS,
-)
+)  # fmt: skip
 def cmd_evaluate(a):
     from fastmath_r1.evaluate import evaluate_model
 
     _set_threads(a.threads)
-    completions, metrics, grades = evaluate_model(
-        a.model, a.model_name, a.benchmark, a.benchmark_name, a.prompts, a.eval
-    )
-    completions.to_parquet(a.completions, index=False)
-    metrics.to_csv(a.metrics, index=False)
-    grades.to_parquet(a.grades, index=False)
+    for name, completions, metrics, grades in evaluate_model(
+        a.model, a.model_name, dict(a.benchmark), a.prompts, a.eval
+    ):
+        out = a.out_dir / name
+        out.mkdir(parents=True, exist_ok=True)
+        completions.to_parquet(out / "completions.parquet", index=False)
+        metrics.to_csv(out / "metrics.csv", index=False)
+        grades.to_parquet(out / "grades.parquet", index=False)
 
 
 @command(

@@ -7,6 +7,7 @@ without generating again.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -111,34 +112,26 @@ def sampling_from_config(eval_config: dict) -> Sampling:
 
 
 def evaluate_model(
-    model_dir: str, model_name: str, benchmark_path: Path, benchmark_name: str, prompts: dict, eval_config: dict
-) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """The raw completions, the metrics per budget and the per-sample grades of one model on one benchmark,
-    the last two labelled with the model's and the benchmark's names."""
-    benchmark = read_table(benchmark_path)
+    model_dir: str, model_name: str, benchmarks: dict[str, Path], prompts: dict, eval_config: dict
+) -> Iterator[tuple[str, pd.DataFrame, pd.DataFrame, pd.DataFrame]]:
+    """For each benchmark (name -> table), as soon as it is done: its name, the raw completions, the metrics
+    per budget and the per-sample grades, the last two labelled with the model's and the benchmark's names.
+    The model loads once for all of them."""
     backend = make_backend(eval_config["backend"], model_dir, eval_config)
     sampling = sampling_from_config(eval_config)
-    log.info(
-        "sampling %d x %d completions of up to %d tokens from %s",
-        len(benchmark),
-        sampling.n,
-        sampling.max_tokens,
-        model_dir,
-    )
-    completions = generate_completions(backend, backend.tokenizer, benchmark, prompts, sampling)
-    metrics, grades = score(
-        completions,
-        benchmark,
-        eval_config["budgets"],
-        backend.tokenizer,
-        eval_config["pass_k"],
-        eval_config["bootstrap_resamples"],
-        eval_config["seed"],
-    )
-    for frame in (metrics, grades):
-        frame.insert(0, "benchmark", benchmark_name)
-        frame.insert(0, "model", model_name)
-    return completions, metrics, grades
+    for name, path in benchmarks.items():
+        benchmark = read_table(path)
+        log.info("%s: %d x %d completions of up to %d tokens from %s", name, len(benchmark), sampling.n,
+                 sampling.max_tokens, model_dir)  # fmt: skip
+        completions = generate_completions(backend, backend.tokenizer, benchmark, prompts, sampling)
+        metrics, grades = score(
+            completions, benchmark, eval_config["budgets"], backend.tokenizer, eval_config["pass_k"],
+            eval_config["bootstrap_resamples"], eval_config["seed"],
+        )  # fmt: skip
+        for frame in (metrics, grades):
+            frame.insert(0, "benchmark", name)
+            frame.insert(0, "model", model_name)
+        yield name, completions, metrics, grades
 
 
 def aimo_grades(

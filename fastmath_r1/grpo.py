@@ -99,7 +99,7 @@ def train_grpo(
     disable_progress_bars()
     tokenizer = AutoTokenizer.from_pretrained(model_dir)
     trainer = GRPOTrainer(
-        model=AutoModelForCausalLM.from_pretrained(model_dir),
+        model=AutoModelForCausalLM.from_pretrained(model_dir, use_safetensors=True),
         reward_funcs=reward_funcs,
         args=config,
         train_dataset=grpo_dataset(

@@ -1,4 +1,5 @@
-"""Reading datasets and models from the Hugging Face Hub, always at a pinned revision.
+"""Reading datasets and models from the Hugging Face Hub, always at a pinned revision, and a user's own model
+directory, checked as a download is.
 
 Thin wrappers: `datasets.load_dataset` for tables and `huggingface_hub.snapshot_download` for models.
 The default (miniature) preset never calls them; a test that does must stub them or serve them from
@@ -11,6 +12,8 @@ the loopback Hub of tests/hub_server.py (the real Hub is offline).
 from __future__ import annotations
 
 import logging
+import os
+import shutil
 from collections.abc import Iterable
 from fnmatch import fnmatch
 from pathlib import Path
@@ -26,6 +29,8 @@ log = logging.getLogger("fastmath_r1")
 MODEL_FILE_PATTERNS = ["*.json", "*.safetensors", "*.model", "*.txt", "*.jinja"]
 WEIGHTS_PATTERN = "*.safetensors"
 TOKENIZER_FILES = ("tokenizer.json", "tokenizer.model", "vocab.json")
+# Weights that unpickle (and so can run code) when loaded: never read; safetensors only.
+PICKLE_WEIGHTS = ("*.bin", "*.pt", "*.pth", "*.ckpt", "*.pkl")
 
 
 class DownloadMismatch(InputError):
@@ -98,6 +103,31 @@ def missing_model_files(names: Iterable[str]) -> list[str]:
     if not any(fnmatch(name, WEIGHTS_PATTERN) for name in names):
         missing.append(f"a weights file ({WEIGHTS_PATTERN})")
     return missing
+
+
+def import_model(path: Path, out_dir: Path) -> Path:
+    """A local Hugging Face-format model directory as the run's model: its config, tokenizer and safetensors
+    files linked (or copied, across file systems) into `out_dir`, after the checks a download gets. A model
+    with pickle weights only is refused; beside safetensors, they are left out."""
+    path = Path(path)
+    if not path.is_dir():
+        raise InputError(f"original.path {path}: no such model directory")
+    names = [p.name for p in path.iterdir() if p.is_file()]
+    pickles = sorted(n for n in names if any(fnmatch(n, pattern) for pattern in PICKLE_WEIGHTS))
+    missing = missing_model_files(names)
+    if missing:
+        hint = f" (it has pickle weights, {', '.join(pickles)}: save them as safetensors)" if pickles else ""
+        raise InputError(f"original.path {path}: lacks {'; '.join(missing)}{hint}")
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True)
+    for name in sorted(n for n in names if any(fnmatch(n, pattern) for pattern in MODEL_FILE_PATTERNS)):
+        try:
+            os.link(path / name, out_dir / name)
+        except OSError:
+            shutil.copy2(path / name, out_dir / name)
+    log.info("%s: %s linked into %s%s", path, ", ".join(sorted(os.listdir(out_dir))), out_dir,
+             f"; pickle weights left out: {', '.join(pickles)}" if pickles else "")  # fmt: skip
+    return out_dir
 
 
 def download_model(spec: dict, out_dir: Path, endpoint: str | None = None) -> Path:

@@ -38,33 +38,31 @@ def plan(
     and memory share of a vLLM server (GRPO in server mode only); `visible_devices` the job's own
     CUDA_VISIBLE_DEVICES (Slurm sets it to the GPUs it allocated), split between training and server.
     """
-    gpus, server_gpus = launch["gpus"], launch["vllm_server_gpus"]
+    gpus, server_gpus, cpu_processes = launch["gpus"], launch["vllm_server_gpus"], launch["cpu_processes"]
     if not launch["accelerate_config"]:
-        if gpus > 1 or server_gpus:
+        if gpus > 1 or server_gpus or cpu_processes > 1:
             raise ValueError(
-                f"launch: {gpus} GPUs need an accelerate_config (a DeepSpeed ZeRO config in config/accelerate/)"
+                f"launch: {max(gpus, cpu_processes)} processes need an accelerate_config (config/accelerate/)"
             )
         # One process on the CPU or on the job's one GPU.
         return Plan([sys.executable, "-m", "fastmath_r1.cli", *step_args], {})
+    if not gpus:
+        # DeepSpeed over gloo between processes on the CPU (DS_ACCELERATOR: it would look for a GPU).
+        return Plan(_accelerate(launch, max(cpu_processes, 1), step_args), {"DS_ACCELERATOR": "cpu"})
     train_gpus = gpus - server_gpus
     if train_gpus < 1:
         raise ValueError(f"launch: vllm_server_gpus ({server_gpus}) leaves no GPU for training out of {gpus}")
     devices = visible_devices.split(",") if visible_devices else [str(i) for i in range(gpus)]
     if len(devices) < gpus:
         raise ValueError(f"launch: {gpus} GPUs asked for, but the job sees only {visible_devices!r}")
-    train = [
-        "accelerate", "launch",
-        "--config_file", str(launch["accelerate_config"]),
-        "--num_processes", str(train_gpus),
-        "-m", "fastmath_r1.cli", *step_args,
-    ]  # fmt: skip
+    train = _accelerate(launch, train_gpus, step_args)
     train_env = {"CUDA_VISIBLE_DEVICES": ",".join(devices[:train_gpus])}
     if not server_gpus:
         return Plan(train, train_env)
     if vllm_server is None:
         raise ValueError("launch: vllm_server_gpus > 0 needs the vLLM server settings (trainer.vllm_mode: server)")
     server = [
-        "trl", "vllm-serve",
+        sys.executable, "-m", "trl.cli.main", "vllm-serve",
         "--model", str(vllm_server["model"]),
         "--tensor_parallel_size", str(server_gpus),
         "--port", str(vllm_server["port"]),
@@ -79,6 +77,16 @@ def plan(
         server_env={"CUDA_VISIBLE_DEVICES": ",".join(devices[train_gpus:])},
         server_url=f"http://127.0.0.1:{vllm_server['port']}/health",
     )
+
+
+def _accelerate(launch: dict, processes: int, step_args: list[str]) -> list[str]:
+    # The step's own interpreter: a step env's accelerate and TRL, not whichever are first on PATH.
+    return [
+        sys.executable, "-m", "accelerate.commands.launch",
+        "--config_file", str(launch["accelerate_config"]),
+        "--num_processes", str(processes),
+        "-m", "fastmath_r1.cli", *step_args,
+    ]  # fmt: skip
 
 
 def wait_until_up(url: str, timeout: float, server: subprocess.Popen, poll: float = 5.0) -> None:

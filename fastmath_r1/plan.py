@@ -66,6 +66,7 @@ class Plan:
             grpo_model(arm): spec["rewards"] for arm, spec in self.arms.items() if spec["start"] == self.recipe_sft
         }
         self.hub_models = {ORIGINAL: self.config["original"]} if self.original_source == "hub" else {}
+        self.imported_models = {ORIGINAL: self.config["original"]["path"]} if self.original_source == "path" else {}
         self.aimo_models = self.sweep_models
         # Reusing the evaluation's samples, the AIMO table may still grade at budgets of its own.
         self.aimo_budgets = self.aimo.get("budgets") or self.eval["budgets"]
@@ -76,6 +77,7 @@ class Plan:
         """Every rule of the recipe stays defined (so that each rule file has one `localrules:` list), with
         nothing to do."""
         self.hub_models = self.config["released"]["models"]
+        self.imported_models = {}
         self.models = list(self.hub_models)
         self.sft_models, self.arms, self.recipe_sft, self.stages, self.sweep_models = [], {}, None, {}, []
         self.ablation_arms, self.aimo_models, self.aimo_budgets = {}, [], []
@@ -119,11 +121,13 @@ class Plan:
                     raise refuse(f"push.models.{name}", f"not a model of this run (models: {', '.join(self.models)})")
         for stage in ("sft", "grpo"):
             launch = config[stage]["launch"]
-            if (launch["gpus"] > 1 or launch["vllm_server_gpus"]) and not launch["accelerate_config"]:
+            if self.processes(stage) > 1 and not launch["accelerate_config"]:
                 raise refuse(
                     f"{stage}.launch.accelerate_config",
-                    f"{launch['gpus']} GPUs need an accelerate config (config/accelerate/)",
+                    f"{self.processes(stage)} processes need an accelerate config (config/accelerate/)",
                 )
+            if launch["gpus"] and launch["cpu_processes"]:
+                raise refuse(f"{stage}.launch.cpu_processes", f"{launch['cpu_processes']} with {launch['gpus']} GPUs")
             if launch["vllm_server_gpus"] >= max(launch["gpus"], 1):
                 gpus = launch["gpus"]
                 raise refuse(
@@ -162,7 +166,7 @@ class Plan:
         if self.data_source == "published" and "published" not in config["data"]:
             raise refuse("data.published", "data.source: published needs the published sft and grpo sets")
         trainer, launch = config["grpo"]["trainer"], config["grpo"]["launch"]
-        processes = max(launch["gpus"] - launch["vllm_server_gpus"], 1)
+        processes = self.processes("grpo")
         rollouts = trainer["per_device_train_batch_size"] * trainer["gradient_accumulation_steps"] * processes
         if rollouts % trainer["num_generations"]:
             batch, steps, n = (
@@ -206,6 +210,9 @@ class Plan:
     def aimo_completions(self, model: str, benchmark: str) -> str:
         protocol = "eval" if self.aimo["reuse_eval"] else "eval-aimo"
         return f"{self.results}/{protocol}/{model}/{benchmark}/completions.parquet"
+
+    def protocol_benchmarks(self, name: str) -> list[str]:
+        return self.eval_benchmarks if name == "eval" else self.aimo["benchmarks"]
 
     def protocol(self, name: str) -> dict:
         """The prompts and sampling of a protocol: `eval` (the paper's evaluation) or `eval-aimo` (the
@@ -251,7 +258,13 @@ class Plan:
             specs = []
         return list(dict.fromkeys(s["repo_id"] for s in specs))
 
-    # ---- training steps ----
+    # ---- steps ----
+
+    def cli(self, env: str) -> str:
+        """The `fastmath-r1` a step of env `env` (envs/<env>.yaml) runs: its own venv's under `step_venvs`,
+        else the one on PATH."""
+        venvs = self.config["step_venvs"]
+        return str(Path(venvs).resolve() / env / "bin" / "fastmath-r1") if venvs else "fastmath-r1"
 
     def launch(self, stage: str) -> dict:
         """The stage's launch section, its accelerate config resolved against the workflow folder."""
@@ -259,6 +272,16 @@ class Plan:
         if launch["accelerate_config"]:
             launch["accelerate_config"] = str(self.workflow_dir / launch["accelerate_config"])
         return launch
+
+    def processes(self, stage: str) -> int:
+        """Training processes of a stage: its GPUs less those of a vLLM server, or its CPU processes."""
+        launch = self.config[stage]["launch"]
+        return max(launch["gpus"] - launch["vllm_server_gpus"], launch["cpu_processes"], 1)
+
+    def sft_sequences_per_step(self) -> int:
+        """Sequences per stage-1 optimizer step: per-device batch x accumulation steps x processes."""
+        trainer = self.config["sft"]["trainer"]
+        return trainer["per_device_train_batch_size"] * trainer["gradient_accumulation_steps"] * self.processes("sft")
 
     def vllm_server_args(self, model_dir: str) -> str:
         """GRPO in vLLM server mode: the `--vllm-server` option of `fastmath-r1 launch` (what `trl vllm-serve`
@@ -291,10 +314,12 @@ class Plan:
             f"{r}/data/data_card.md",
             f"{r}/report.md",
             f"{r}/tables/per_problem.csv",
+            f"{r}/tables/packing.md",
             *[f"{r}/tables/{t}.{ext}" for t in TABLES for ext in ("csv", "md") if (t, ext) != ("claims", "md")],
             *[f"{r}/figures/{f}.png" for f in FIGURES],
         ]
 
     def figure_targets(self) -> list[str]:
-        """What `reproduce` builds except the data card (it reads the data) and pushes."""
-        return [t for t in self.reproduce_targets() if not t.endswith("data_card.md") and "/push/" not in t]
+        """What `reproduce` builds except pushes and what reads the data (the data card, the packing table)."""
+        data = ("data_card.md", "packing.md")
+        return [t for t in self.reproduce_targets() if not t.endswith(data) and "/push/" not in t]

@@ -37,6 +37,7 @@ def train_sft(
     trainer_args: dict,
     epochs: float,
     chat_template: str | None,
+    attn_implementation: str | None,
     out_dir: Path,
     checkpoint_dir: Path,
     log_csv: Path,
@@ -45,7 +46,8 @@ def train_sft(
     conversations, and save the result to `out_dir`; resumes a matching interrupted run.
 
     `chat_template` replaces the tokenizer's own (the authors trained with theirs); it is saved with
-    the model, so evaluation formats prompts the way training did."""
+    the model, so evaluation formats prompts the way training did. `attn_implementation` (eager, sdpa,
+    flash_attention_2, ...) is the attention the model is loaded with; None keeps the model's default."""
     run = {
         "model": model_dir,
         "data": data_path,
@@ -53,6 +55,7 @@ def train_sft(
         "trainer": trainer_args,
         "epochs": epochs,
         "chat_template": chat_template,
+        "attn_implementation": attn_implementation,
         "out": out_dir,
     }
     keep_matching_checkpoints(checkpoint_dir, run, [model_dir, data_path])
@@ -64,7 +67,11 @@ def train_sft(
     if chat_template:
         tokenizer.chat_template = chat_template
     trainer = SFTTrainer(
-        model=AutoModelForCausalLM.from_pretrained(model_dir),
+        model=AutoModelForCausalLM.from_pretrained(
+            model_dir,
+            use_safetensors=True,
+            **({"attn_implementation": attn_implementation} if attn_implementation else {}),
+        ),
         args=config,
         train_dataset=Dataset.from_pandas(train, preserve_index=False),
         processing_class=tokenizer,

@@ -121,14 +121,14 @@ class Commit:
     date: str
 
 
-def make_commit(parent: Commit | None, files: dict[str, Blob | bytes], message: str) -> Commit:
+def make_commit(parent: Commit | None, files: dict[str, Blob | bytes], message: str, sha: str | None = None) -> Commit:
     """A commit of the tree `files`, where bytes are new contents (put in LFS if the tree's .gitattributes says so)
-    and a Blob is a file kept as it was."""
+    and a Blob is a file kept as it was; its id is `sha` when given (a real repo's commit id), else derived."""
     attributes = files.get(".gitattributes", b"")
     attributes = attributes.content if isinstance(attributes, Blob) else attributes
     blobs = {path: c if isinstance(c, Blob) else make_blob(path, c, attributes) for path, c in files.items()}
     tree = "".join(f"{path}\0{blob.oid}\n" for path, blob in sorted(blobs.items()))
-    sha = hashlib.sha1(f"{parent.sha if parent else ''}\n{tree}\n{message}".encode()).hexdigest()
+    sha = sha or hashlib.sha1(f"{parent.sha if parent else ''}\n{tree}\n{message}".encode()).hexdigest()
     return Commit(sha, blobs, message, datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"))
 
 
@@ -210,15 +210,16 @@ class FakeHub:
 
     def add_files(
         self, repo_id: str, files: dict[str, bytes | Path], repo_type: str = "model", branch: str = "main",
-        message: str = "add files",
+        message: str = "add files", sha: str | None = None,
     ) -> str:  # fmt: skip
         """Commit `files` (contents, or paths to read them from) to `branch` without going through HTTP, and return
-        the commit's sha. A missing repo is created, and a missing branch starts from main."""
+        the commit's sha (`sha`, to serve a repo at a real commit id, or one derived from the tree). A missing repo
+        is created, and a missing branch starts from main."""
         contents = {path: c if isinstance(c, bytes) else Path(c).read_bytes() for path, c in files.items()}
         with self._lock:
             branches = self.repos.setdefault((repo_type, repo_id), {"main": [self._initial_commit()]})
             commits = branches.setdefault(branch, list(branches["main"]))
-            commits.append(make_commit(commits[-1], {**commits[-1].files, **contents}, message))
+            commits.append(make_commit(commits[-1], {**commits[-1].files, **contents}, message, sha))
             return commits[-1].sha
 
     # ---- faults ----

@@ -33,7 +33,14 @@ def contest(uids: list, questions: list, answers: list) -> pd.DataFrame:
 
 def file_spec(path: Path | list[Path], answer_type: str = "integer", **extra) -> dict:
     paths = [str(p) for p in path] if isinstance(path, list) else str(path)
-    return {"source": "file", "path": paths, "fields": FIELDS, "answer_type": answer_type, **extra}
+    return {
+        "source": "file",
+        "path": paths,
+        "fields": FIELDS,
+        "answer_type": answer_type,
+        "max_problems": None,
+        **extra,
+    }
 
 
 @pytest.fixture
@@ -42,6 +49,13 @@ def aime_like() -> pd.DataFrame:
 
 
 # --- loading and normalising -------------------------------------------------------------------
+
+
+def test_max_problems_keeps_the_first_problems(tmp_path, aime_like):
+    path = tmp_path / "aime.csv"
+    aime_like.to_csv(path, index=False)
+    table = load_benchmark(file_spec(path, max_problems=2), "aime")
+    assert table["problem_id"].tolist() == ["p1", "p2"] and table["answer"].tolist() == [25, 7]
 
 
 @pytest.mark.parametrize("suffix", [".jsonl", ".csv", ".parquet"])
@@ -215,6 +229,7 @@ def test_hub_loads_the_pinned_revision_and_normalises_like_a_file(monkeypatch, a
         "split": "train",
         "config": "default",
         "data_files": None,
+        "max_problems": None,
         "fields": FIELDS,
         "answer_type": "integer",
         "answer_range": [0, 999],
@@ -252,6 +267,7 @@ def shared_spec(shared: Path, *paths: str, answer_type: str = "integer", fields:
         "path": located if len(located) > 1 else located[0],
         "fields": fields,
         "answer_type": answer_type,
+        "max_problems": None,
     }
     if answer_type == "integer":
         spec["answer_range"] = [0, 999]

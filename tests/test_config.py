@@ -113,6 +113,7 @@ def test_launch_defaults_to_one_process_on_the_cpu():
         assert config[stage]["launch"] == {
             "gpus": 0,
             "accelerate_config": None,
+            "cpu_processes": 0,
             "vllm_server_gpus": 0,
             "mem_mb": 8000,
             "runtime": 60,

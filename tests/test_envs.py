@@ -33,11 +33,11 @@ CLI = ROOT / "fastmath_r1" / "cli.py"
 CORE_DEPS = [Requirement(r) for r in tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]]
 # A rule's step: the CLI subcommand its shell runs, directly or through a launcher param (`fastmath-r1`
 # or `accelerate launch ... -m fastmath_r1.cli`); `fastmath-r1 launch ... -- SUB` is read in subcommands().
-SUBCOMMAND = re.compile(r"(?:fastmath-r1|\{params\.launcher\})\s+([a-z][a-z-]*)")
+SUBCOMMAND = re.compile(r"(?:fastmath-r1|\{params\.cli\})\s+([a-z][a-z-]*)")
 # Programs a step starts besides the CLI (fastmath_r1/launch.py), by what in its shell asks for them,
 # and the distributions that install them.
 PROGRAMS = {
-    r"\{params\.launcher\}|accelerate\s+launch|fastmath-r1\s+launch": ("accelerate launch", {"accelerate"}),
+    r"(?:fastmath-r1|\{params\.cli\})\s+launch": ("accelerate launch", {"accelerate"}),
     r"vllm[-_]server": ("trl vllm-serve", {"trl", "vllm"}),
 }
 ACTIONS = {"shell", "run", "script", "notebook", "wrapper", "cwl"}
@@ -74,15 +74,14 @@ REQUIRES = {
         "huggingface-hub": ">=1.31.0",
         "numpy": "<2.4",  # via mistral_common[image]>=1.11.6: numpy<2.4 on Python <= 3.12
     },
-    ("vllm", "0.33.0"): {
-        "torch": "==2.14.0",
-        "transformers": ">=5.16.1,<5.21.0",
+    ("vllm", "0.32.0"): {
+        "torch": "==2.13.0",
+        "transformers": ">=5.16.1,<5.20.0",
         "tokenizers": ">=0.23.2",
         "huggingface-hub": ">=1.31.0",
         "numpy": "<2.4",  # via mistral_common, as above
     },
     ("transformers", "5.17.0"): {"tokenizers": ">=0.23.1,<0.24.0", "huggingface-hub": ">=1.5.0,<2.0"},
-    ("transformers", "5.20.2"): {"tokenizers": ">=0.23.1,<0.24.0", "huggingface-hub": ">=1.31.0,<3.0"},
     ("transformers", "5.24.0"): {"tokenizers": ">=0.23.1,<0.24.0", "huggingface-hub": ">=1.31.0,<3.0"},
     ("datasets", "5.2.0"): {"huggingface-hub": ">=1.31.0,<3.0", "pyarrow": ">=24.0.0"},
     ("bitsandbytes", "0.50.2"): {"torch": ">=2.4,<3"},
@@ -281,6 +280,16 @@ def test_rule_has_a_conda_env(rule):
     assert rule.env, f"{rule.where} has no conda: directive"
     assert rule.env.is_file(), f"{rule.where}: conda env {rule.directives['conda'].strip()} does not exist ({rule.env})"
     assert rule.env.parent == ROOT / "envs", f"{rule.where}: its env {rule.env} is not in envs/"
+
+
+@pytest.mark.parametrize("rule", STEPS, ids=lambda r: r.name)
+def test_rule_runs_the_cli_of_its_own_env(rule):
+    """With `step_venvs`, a step runs its own venv's fastmath-r1 (PLAN.cli): the env it names is its conda env."""
+    assert re.search(r'^\s*"\{params\.cli\} ', rule.directives.get("shell", ""), re.M), (
+        f"{rule.where}: not {{params.cli}}"
+    )
+    named = re.search(r'cli=PLAN\.cli\("(\w+)"\)', rule.directives.get("params", ""))
+    assert named and named[1] == rule.env.stem, f"{rule.where}: cli env {named and named[1]} vs conda {rule.env.stem}"
 
 
 # ---- imports of each step ----

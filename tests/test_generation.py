@@ -223,7 +223,7 @@ def test_generate_completions_schema(backend, benchmark):
 
 
 def test_vllm_sampling_params_carry_the_paper_settings():
-    kwargs = vllm_sampling_kwargs(Sampling(64, 16000, 1.0, 0.9, 0.05, 5, stop_at_think_end=True))
+    kwargs = vllm_sampling_kwargs(Sampling(64, 16000, 1.0, 0.9, 0.05, 5, stop_at_think_end=True), True)
     assert kwargs == {
         "n": 64,
         "max_tokens": 16000,
@@ -234,12 +234,14 @@ def test_vllm_sampling_params_carry_the_paper_settings():
         "stop": ["</think>"],
         "include_stop_str_in_output": True,
     }
-    assert vllm_sampling_kwargs(Sampling(1, 10, 1.0, 1.0, 0.0, 0, False))["stop"] is None
+    assert vllm_sampling_kwargs(Sampling(1, 10, 1.0, 1.0, 0.0, 0, False), True)["stop"] is None
+    assert vllm_sampling_kwargs(Sampling(1, 10, 1.0, 1.0, 0.0, 7, False), False)["seed"] is None
 
 
 @pytest.mark.skipif(importlib.util.find_spec("vllm") is not None, reason="vLLM is installed here")
 def test_vllm_backend_needs_vllm(model_dir):
-    options = {"tensor_parallel_size": 1, "max_model_len": 256, "gpu_memory_utilization": 0.5, "dtype": "float32"}
+    options = {"tensor_parallel_size": 1, "max_model_len": 256, "gpu_memory_utilization": 0.5, "dtype": "float32",
+               "enforce_eager": True, "seed": 0}  # fmt: skip
     with pytest.raises(ImportError):
         make_backend("vllm", model_dir, options)
 
@@ -249,10 +251,10 @@ def test_unknown_backend_is_refused(model_dir):
         make_backend("sglang", model_dir, {})
 
 
-@pytest.fixture
-def fake_vllm(monkeypatch, model_dir):
-    """vLLM's LLM and SamplingParams as the backend calls them (vLLM needs a GPU): the engine answers
-    each prompt's n samples with the transformers tokenizer's tokens, and records its arguments."""
+@pytest.fixture(params=[False, True], ids=["cuda", "cpu"])
+def fake_vllm(monkeypatch, model_dir, request):
+    """vLLM's LLM and SamplingParams as the backend calls them, on a CUDA or a CPU platform: the engine
+    answers each prompt's n samples with the transformers tokenizer's tokens, and records its arguments."""
     import sys
     import types
 
@@ -266,7 +268,7 @@ def fake_vllm(monkeypatch, model_dir):
         def get_tokenizer(self):
             return tokenizer
 
-        def generate(self, prompts, params):
+        def generate(self, prompts, params, use_tqdm=True):
             calls["prompts"], calls["params"] = prompts, params
             sample = types.SimpleNamespace(
                 text="<think>a</think> \\boxed{3}", token_ids=[5, 6, 7], finish_reason="stop"
@@ -278,14 +280,18 @@ def fake_vllm(monkeypatch, model_dir):
         def __init__(self, **kwargs):
             self.__dict__.update(kwargs)
 
+    platform = types.SimpleNamespace(is_cpu=lambda: request.param)
     monkeypatch.setitem(sys.modules, "vllm", types.SimpleNamespace(LLM=LLM, SamplingParams=SamplingParams))
+    monkeypatch.setitem(sys.modules, "vllm.platforms", types.SimpleNamespace(current_platform=platform))
+    calls["cpu"] = request.param
     return calls
 
 
 def test_vllm_backend_engine_and_output_schema(fake_vllm, model_dir, backend, benchmark):
-    options = {"tensor_parallel_size": 4, "max_model_len": 33000, "gpu_memory_utilization": 0.9, "dtype": "bfloat16"}
+    options = {"tensor_parallel_size": 4, "max_model_len": 33000, "gpu_memory_utilization": 0.9, "dtype": "bfloat16",
+               "enforce_eager": False, "seed": 3}  # fmt: skip
     vllm_backend = make_backend("vllm", model_dir, options)
-    assert fake_vllm["engine"] == {"model": model_dir, **options}
+    assert fake_vllm["engine"] == {"model": model_dir, **options}  # the run's seed seeds the engine too
     eval_config = {
         "samples": 2,
         "budgets": [8, 16],
@@ -299,7 +305,9 @@ def test_vllm_backend_engine_and_output_schema(fake_vllm, model_dir, backend, be
         vllm_backend, vllm_backend.tokenizer, benchmark, PROMPTS, sampling_from_config(eval_config)
     )
     params = fake_vllm["params"]
-    assert (params.n, params.max_tokens, params.seed, params.stop) == (2, 16, 3, ["</think>"])
+    # Per request on CUDA; on the CPU, whose engine fails with per-request seeds, the engine's seed only.
+    assert (params.n, params.max_tokens, params.stop) == (2, 16, ["</think>"])
+    assert params.seed == (None if fake_vllm["cpu"] else 3)
     # The paper's prompt through the model's chat template: the same token ids the transformers backend gets.
     assert [p["prompt_token_ids"] for p in fake_vllm["prompts"]] == prompt_token_ids(
         backend.tokenizer, benchmark["problem"].tolist(), PROMPTS["system"], PROMPTS["user"]

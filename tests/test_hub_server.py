@@ -233,3 +233,11 @@ def test_the_serve_entry_point(monkeypatch):
     finally:
         server.send_signal(signal.SIGTERM)
         assert server.wait(timeout=10) == 0
+
+
+def test_files_added_at_a_real_commit_id_are_read_at_it(hub):
+    """The paper's datasets are pinned at real commit ids: the loopback Hub serves its rows at the same ids."""
+    sha = "e4e141ec9dea9f8326f4d347be56105859b2bd68"
+    assert hub.add_files(DATASET, {"data/train-00000-of-00001.parquet": parquet(ROWS)}, "dataset", sha=sha) == sha
+    assert HfApi(endpoint=hub.url).dataset_info(DATASET, revision=sha).sha == sha
+    assert load(revision=sha) == ROWS

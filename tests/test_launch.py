@@ -9,9 +9,10 @@ from fastmath_r1.launch import plan
 STEP = ["sft", "--model", "m"]
 
 
-def launch(gpus: int, accelerate_config: str | None = None, vllm_server_gpus: int = 0) -> dict:
+def launch(gpus: int, accelerate_config: str | None = None, vllm_server_gpus: int = 0, cpu_processes: int = 0) -> dict:
     """A launch section as the validated config holds it."""
-    return {"gpus": gpus, "accelerate_config": accelerate_config, "vllm_server_gpus": vllm_server_gpus}
+    return {"gpus": gpus, "accelerate_config": accelerate_config, "vllm_server_gpus": vllm_server_gpus,
+            "cpu_processes": cpu_processes}  # fmt: skip
 
 
 def server(port: int = 8000, **settings) -> dict:
@@ -26,8 +27,9 @@ def test_cpu_runs_one_process_of_the_cli():
 def test_gpus_launch_accelerate_with_the_rules_process_count():
     p = plan(launch(8, "/w/config/accelerate/zero3.yaml"), STEP)
     assert p.train == [
-        "accelerate",
-        "launch",
+        sys.executable,
+        "-m",
+        "accelerate.commands.launch",
         "--config_file",
         "/w/config/accelerate/zero3.yaml",
         "--num_processes",
@@ -44,7 +46,7 @@ def test_server_mode_gives_the_last_gpus_to_trl_vllm_serve():
     assert p.train[p.train.index("--num_processes") + 1] == "4"
     assert p.train_env == {"CUDA_VISIBLE_DEVICES": "0,1,2,3"}
     assert p.server_env == {"CUDA_VISIBLE_DEVICES": "4,5,6,7"}
-    assert p.server[:2] == ["trl", "vllm-serve"]
+    assert p.server[:4] == [sys.executable, "-m", "trl.cli.main", "vllm-serve"]
     assert p.server[p.server.index("--tensor_parallel_size") + 1] == "4"
     assert p.server[p.server.index("--model") + 1] == "results/paper/models/sft-e10"
     assert p.server[p.server.index("--max_model_len") + 1] == "16896"
@@ -79,3 +81,12 @@ def test_the_jobs_own_gpus_are_split_not_renumbered():
     assert p.train_env == {"CUDA_VISIBLE_DEVICES": "3,5"} and p.server_env == {"CUDA_VISIBLE_DEVICES": "6,7"}
     with pytest.raises(ValueError, match="sees only '3'"):
         plan(launch(4, "z2.yaml"), ["sft"], visible_devices="3")
+
+
+def test_cpu_processes_launch_deepspeed_over_gloo():
+    p = plan(launch(0, "zero3-cpu.yaml", cpu_processes=2), STEP)
+    assert p.train[:3] == [sys.executable, "-m", "accelerate.commands.launch"]
+    assert p.train[p.train.index("--num_processes") + 1] == "2"
+    assert p.train_env == {"DS_ACCELERATOR": "cpu"} and p.server is None
+    with pytest.raises(ValueError, match="2 processes need an accelerate_config"):
+        plan(launch(0, cpu_processes=2), STEP)

@@ -51,7 +51,10 @@ def test_default_plan_names_every_model_arm_and_target():
     assert len(p.claims) == 12 and p.dropped_claims == {}
     targets = p.reproduce_targets()
     assert "results/mini/report.md" in targets and "results/mini/figures/grpo_curves.png" in targets
-    assert set(p.figure_targets()) == set(targets) - {"results/mini/data/data_card.md"}
+    assert set(p.figure_targets()) == set(targets) - {
+        "results/mini/data/data_card.md",
+        "results/mini/tables/packing.md",
+    }
 
 
 def test_paper_plan_reads_the_hub_and_launches_accelerate():
@@ -107,7 +110,9 @@ CHECKS = [
      "config key push.models.sft-e3: not a model of this run (models: original, sft-e1, sft-e2, sft-e5, sft-e10, "
      "grpo-recipe, grpo-rl-only, grpo-cosine, grpo-accuracy, grpo-accuracy-length)"),
     ("default", {"sft": {"launch": {"gpus": 4}}}, (),
-     "config key sft.launch.accelerate_config: 4 GPUs need an accelerate config (config/accelerate/)"),
+     "config key sft.launch.accelerate_config: 4 processes need an accelerate config (config/accelerate/)"),
+    ("paper", {"sft": {"launch": {"cpu_processes": 2}}}, (),
+     "config key sft.launch.cpu_processes: 2 with 8 GPUs"),
     ("paper", merge({"grpo": {"launch": {"vllm_server_gpus": 8}}}, HUB_SERVER), (),
      "config key grpo.launch.vllm_server_gpus: 8 leave no GPU of 8 to train"),
     ("default", {"aimo": {"benchmarks": ["aime24-mini"]}, "eval": {"benchmarks": ["aime25-mini"]}}, (),

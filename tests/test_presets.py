@@ -4,13 +4,11 @@ arguments are the recipe's (../shared/reference/recipe.md), one by one, as TRL r
 import math
 import re
 from pathlib import Path
-from unittest import mock
 
 import pytest
 import yaml
 from test_workflow import MINIATURE_RULES, TABLE_RULES, snakemake
 
-from fastmath_r1 import training
 from fastmath_r1.config import ConfigError, load_config, resolve_extends
 from fastmath_r1.grpo import grpo_config
 from fastmath_r1.rewards import build_rewards
@@ -20,12 +18,14 @@ ROOT = Path(__file__).resolve().parents[1]
 PRESETS = ROOT / "config" / "presets"
 PAPER = load_config(PRESETS / "paper.yaml")
 
-RECIPE_RULES = {"download_model", "load_benchmark", "sft", "grpo", "evaluate", "aimo_grades", "data_card"} | TABLE_RULES
+RECIPE_RULES = {"download_model", "load_benchmark", "sft", "packing", "grpo", "evaluate", "aimo_grades", "data_card"}
+RECIPE_RULES |= TABLE_RULES
 EXPECTED_RULES = {
-    "paper": RECIPE_RULES | {"hub_source", "sft_set", "grpo_set"},
-    "paper-7b": RECIPE_RULES | {"hub_source", "sft_set", "grpo_set"},
-    "paper-1.5b": RECIPE_RULES | {"hub_source", "sft_set", "grpo_set"},
-    "single-gpu": RECIPE_RULES | {"published_sft_set", "published_grpo_set"},
+    "paper": RECIPE_RULES | {"hub_source", "sft_set", "grpo_set", "evaluate_aimo"},
+    "paper-bfd": RECIPE_RULES | {"hub_source", "sft_set", "grpo_set", "evaluate_aimo"},
+    "paper-7b": RECIPE_RULES | {"hub_source", "sft_set", "grpo_set", "evaluate_aimo"},
+    "paper-1.5b": RECIPE_RULES | {"hub_source", "sft_set", "grpo_set", "evaluate_aimo"},
+    "single-gpu": RECIPE_RULES | {"published_sft_set", "published_grpo_set", "evaluate_aimo"},
     "released": {"download_model", "load_benchmark", "evaluate", "released_budget_sweep", "data_card"},
     "smoke": RECIPE_RULES - {"download_model", "load_benchmark"} | MINIATURE_RULES,
 }
@@ -98,14 +98,7 @@ def test_every_hub_revision_is_pinned_except_the_listed_ones():
 # --- the paper preset's resolved training arguments against recipe.md -----------------------------
 
 
-@pytest.fixture
-def on_gpu():
-    """bf16 needs CUDA, which this machine lacks: the arguments are built as on a GPU, except the device."""
-    with mock.patch.object(training, "device_args", lambda bf16: {"use_cpu": True, "bf16": False}):
-        yield
-
-
-def test_paper_sft_arguments_are_the_recipes(on_gpu, tmp_path):
+def test_paper_sft_arguments_are_the_recipes(tmp_path):
     trainer = PAPER["sft"]["trainer"]
     args = sft_config(trainer, max(PAPER["sft"]["epochs"]), tmp_path)
     gpus = PAPER["sft"]["launch"]["gpus"]
@@ -117,14 +110,16 @@ def test_paper_sft_arguments_are_the_recipes(on_gpu, tmp_path):
     assert args.per_device_train_batch_size == 1
     assert args.gradient_accumulation_steps == 8
     assert args.per_device_train_batch_size * args.gradient_accumulation_steps * gpus == 64
-    assert args.packing is True
+    assert args.packing is True and args.packing_strategy == "wrapped"  # TRL 0.15's packing, not 1.16's bfd
+    assert args.padding_free is False  # wrapped chunks attend across trace boundaries, as the authors' did
+    assert PAPER["sft"]["attn_implementation"] == "flash_attention_2"
     assert args.max_length == 24000
     assert args.optim == "paged_adamw_8bit"
     assert args.seed == 2025
     assert args.gradient_checkpointing is True
     assert args.gradient_checkpointing_kwargs == {"use_reentrant": False}
     assert args.completion_only_loss is True
-    assert trainer["bf16"] is True
+    assert trainer["bf16"] is True and args.bf16 is True
     assert PAPER["sft"]["launch"]["accelerate_config"] == "config/accelerate/zero3.yaml" and gpus == 8
     assert PAPER["original"]["repo_id"] == "deepseek-ai/DeepSeek-R1-Distill-Qwen-14B"
     assert (
@@ -133,7 +128,7 @@ def test_paper_sft_arguments_are_the_recipes(on_gpu, tmp_path):
     assert PAPER["sft"]["chat_template"].startswith("{% for message in messages %}{{ '<|' + message['role'] + '|>\\n'")
 
 
-def test_paper_grpo_arguments_are_the_recipes(on_gpu, tmp_path):
+def test_paper_grpo_arguments_are_the_recipes(tmp_path):
     trainer = PAPER["grpo"]["trainer"]
     args = grpo_config(trainer, tmp_path)
     processes = PAPER["grpo"]["launch"]["gpus"] - PAPER["grpo"]["launch"]["vllm_server_gpus"]
@@ -151,7 +146,7 @@ def test_paper_grpo_arguments_are_the_recipes(on_gpu, tmp_path):
     assert args.learning_rate == 4e-6
     assert args.lr_scheduler_type == "cosine"
     assert args.optim == "paged_adamw_8bit"
-    assert trainer["bf16"] is True
+    assert trainer["bf16"] is True and args.bf16 is True
     assert args.loss_type == "bnpo"  # token-level mean over the batch
     assert args.scale_rewards == "group"
     assert args.vllm_importance_sampling_correction is False

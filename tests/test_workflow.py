@@ -87,7 +87,7 @@ def test_smoke_preset_runs_the_whole_dag(tmp_path):
     assert {"loss", "mean_token_accuracy", "learning_rate"} <= set(curve.columns)
     assert curve["epoch"].iloc[-1] == pytest.approx(2.0)
     assert not (results / "checkpoints" / "sft-e2").exists()
-    for rule_log in ("world.log", "train/original.log", "train/grpo-recipe.log", "eval/original/aime24-mini.log"):
+    for rule_log in ("world.log", "train/original.log", "train/grpo-recipe.log", "eval/original.log"):
         assert (results / "logs" / rule_log).exists()
     assert (results / "timings" / "train" / "sft-e1.tsv").exists()
     for name in ("stages", "budget_sweep", "reward_ablation", "aimo", "claims", "per_problem"):

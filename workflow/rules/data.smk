@@ -24,11 +24,12 @@ rule world:
     conda:
         "../../envs/data.yaml"
     params:
+        cli=PLAN.cli("data"),
         spec=as_json(config["world"]),
         benchmarks=as_json({b: PLAN.registry[b] for b in PLAN.benchmarks if PLAN.registry[b]["source"] == "world"}),
         out_dir=lambda wildcards, output: Path(output.corpus).parent,
     shell:
-        "fastmath-r1 world --spec {params.spec:q} --benchmarks {params.benchmarks:q} "
+        "{params.cli} world --spec {params.spec:q} --benchmarks {params.benchmarks:q} "
         "--out-dir {params.out_dir} > {log} 2>&1"
 
 
@@ -44,9 +45,10 @@ rule load_benchmark:
     conda:
         "../../envs/hub.yaml"
     params:
+        cli=PLAN.cli("hub"),
         spec=lambda wildcards: json.dumps(PLAN.registry[wildcards.benchmark], sort_keys=True),
     shell:
-        "fastmath-r1 benchmark --spec {params.spec:q} --name {wildcards.benchmark} --out {output} > {log} 2>&1"
+        "{params.cli} benchmark --spec {params.spec:q} --name {wildcards.benchmark} --out {output} > {log} 2>&1"
 
 
 rule original_set:
@@ -62,9 +64,10 @@ rule original_set:
     conda:
         "../../envs/data.yaml"
     params:
+        cli=PLAN.cli("data"),
         selection=as_json(ALL_ROWS),
     shell:
-        "fastmath-r1 build-set --pool {input} --selection {params.selection:q} --keep all-correct "
+        "{params.cli} build-set --pool {input} --selection {params.selection:q} --keep all-correct "
         "--out {output} > {log} 2>&1"
 
 
@@ -83,6 +86,7 @@ rule hub_source:
     conda:
         "../../envs/hub.yaml"
     params:
+        cli=PLAN.cli("hub"),
         dataset=lambda wildcards: json.dumps(PLAN.sft_source(wildcards.source)["dataset"], sort_keys=True),
         format=lambda wildcards: PLAN.sft_source(wildcards.source)["format"],
         selection=lambda wildcards: json.dumps(PLAN.sft_source(wildcards.source)["selection"], sort_keys=True),
@@ -94,7 +98,7 @@ rule hub_source:
         seed=config["data"]["seed"],
         tokenizer=lambda wildcards, input: (f"--tokenizer {input.tokenizer}" if input.tokenizer else ""),
     shell:
-        "fastmath-r1 hub-source --dataset {params.dataset:q} --format {params.format} --selection {params.selection:q} "
+        "{params.cli} hub-source --dataset {params.dataset:q} --format {params.format} --selection {params.selection:q} "
         "{params.sample} --seed {params.seed} {params.tokenizer} --out {output} > {log} 2>&1"
 
 
@@ -109,9 +113,10 @@ rule published_sft_set:
     conda:
         "../../envs/hub.yaml"
     params:
+        cli=PLAN.cli("hub"),
         dataset=lambda wildcards: json.dumps(config["data"]["published"]["sft"], sort_keys=True),
     shell:
-        "fastmath-r1 published-sft --dataset {params.dataset:q} --out {output} > {log} 2>&1"
+        "{params.cli} published-sft --dataset {params.dataset:q} --out {output} > {log} 2>&1"
 
 
 rule published_grpo_set:
@@ -125,9 +130,10 @@ rule published_grpo_set:
     conda:
         "../../envs/hub.yaml"
     params:
+        cli=PLAN.cli("hub"),
         dataset=lambda wildcards: json.dumps(config["data"]["published"]["grpo"], sort_keys=True),
     shell:
-        "fastmath-r1 grpo-set --dataset {params.dataset:q} --format prompts --out {output} > {log} 2>&1"
+        "{params.cli} grpo-set --dataset {params.dataset:q} --format prompts --out {output} > {log} 2>&1"
 
 
 rule sft_set:
@@ -153,11 +159,12 @@ rule sft_set:
     conda:
         "../../envs/data.yaml"
     params:
+        cli=PLAN.cli("data"),
         # The Hub sources are selected one by one (rule hub_source); the world's pool here.
         selection=as_json(config["data"]["selection"] if PLAN.data_source == "world" else ALL_ROWS),
         tokenizer=lambda wildcards, input: (f"--tokenizer {input.tokenizer}" if input.tokenizer else ""),
     shell:
-        "fastmath-r1 build-set --pool {input.pools} --selection {params.selection:q} {params.tokenizer} "
+        "{params.cli} build-set --pool {input.pools} --selection {params.selection:q} {params.tokenizer} "
         "--keep shortest-correct --out {output} > {log} 2>&1"
 
 
@@ -173,10 +180,11 @@ rule grpo_set:
     conda:
         "../../envs/hub.yaml"
     params:
+        cli=PLAN.cli("hub"),
         dataset=lambda wildcards: json.dumps(config["data"]["grpo_source"]["dataset"], sort_keys=True),
         format=lambda wildcards: config["data"]["grpo_source"]["format"],
     shell:
-        "fastmath-r1 grpo-set --dataset {params.dataset:q} --format {params.format} --out {output} > {log} 2>&1"
+        "{params.cli} grpo-set --dataset {params.dataset:q} --format {params.format} --out {output} > {log} 2>&1"
 
 
 rule data_card:
@@ -196,6 +204,7 @@ rule data_card:
     conda:
         "../../envs/data.yaml"
     params:
+        cli=PLAN.cli("data"),
         tables=" ".join(f"{name}={path}" for name, path in PLAN.data_tables().items()),
     shell:
-        "fastmath-r1 data-card --table {params.tables} --out {output} > {log} 2>&1"
+        "{params.cli} data-card --table {params.tables} --out {output} > {log} 2>&1"

@@ -18,6 +18,7 @@ rule grpo:
         mem_mb=config["grpo"]["launch"]["mem_mb"],
         runtime=config["grpo"]["launch"]["runtime"],
     params:
+        cli=PLAN.cli("grpo"),
         prompts=as_json(config["prompts"]["grpo"]),
         rewards=lambda wildcards: " ".join(PLAN.arms[wildcards.arm]["rewards"]),
         reward_params=as_json(config["grpo"]["reward_params"]),
@@ -29,7 +30,7 @@ rule grpo:
             f"--max-prompt-length {config['grpo']['max_prompt_length']}" if config["grpo"]["max_prompt_length"] else ""
         ),
     shell:
-        "fastmath-r1 launch --launch {params.launch:q} {params.vllm_server} --server-log {log}.vllm -- "
+        "{params.cli} launch --launch {params.launch:q} {params.vllm_server} --server-log {log}.vllm -- "
         "grpo --model {input.model} --prompts-table {input.prompts} --prompts {params.prompts:q} "
         "--rewards {params.rewards} --reward-params {params.reward_params:q} --trainer {params.trainer:q} "
         "--out {output.model} --log-csv {output.curve} --checkpoint-dir {params.checkpoints} "

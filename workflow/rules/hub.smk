@@ -17,12 +17,13 @@ rule download_model:
     conda:
         "../../envs/hub.yaml"
     params:
+        cli=PLAN.cli("hub"),
         spec=lambda wildcards: json.dumps(
             {k: PLAN.hub_models[wildcards.hub_model][k] for k in ("repo_id", "revision")},
             sort_keys=True,
         ),
     shell:
-        "fastmath-r1 download-model --spec {params.spec:q} --out {output} > {log} 2>&1"
+        "{params.cli} download-model --spec {params.spec:q} --out {output} > {log} 2>&1"
 
 
 rule push:
@@ -43,6 +44,7 @@ rule push:
     conda:
         "../../envs/hub.yaml"
     params:
+        cli=PLAN.cli("hub"),
         repo_id=lambda wildcards: PLAN.push["models"][wildcards.model]["repo_id"],
         revision=lambda wildcards: PLAN.push["models"][wildcards.model]["revision"],
         recipe=as_json(config),
@@ -51,6 +53,6 @@ rule push:
         overwrite="--overwrite" if PLAN.push["overwrite"] else "",
         retries=PLAN.push["retries"],
     shell:
-        "fastmath-r1 push --model-dir {input.model} --repo-id {params.repo_id} --revision {params.revision} "
+        "{params.cli} push --model-dir {input.model} --repo-id {params.repo_id} --revision {params.revision} "
         "--recipe {params.recipe:q} --metrics {input.metrics} {params.base_model} --dataset {params.datasets} "
         "{params.overwrite} --retries {params.retries} --out {output} > {log} 2>&1"

@@ -35,10 +35,11 @@ rule sft_epochs:
     conda:
         "../../envs/report.yaml"
     params:
+        cli=PLAN.cli("report"),
         budget=PLAN.report_budget,
         title=f"SFT epoch ablation (paper F1), preset {config['preset']}",
     shell:
-        "fastmath-r1 sft-epochs --metrics {input} --budget {params.budget} --title {params.title:q} "
+        "{params.cli} sft-epochs --metrics {input} --budget {params.budget} --title {params.title:q} "
         "--out-csv {output.csv} --out-md {output.md} --out-png {output.png} > {log} 2>&1"
 
 
@@ -60,10 +61,11 @@ rule stages:
     conda:
         "../../envs/report.yaml"
     params:
+        cli=PLAN.cli("report"),
         stages=as_json(list(PLAN.stages.items())),
         budget=PLAN.report_budget,
     shell:
-        "fastmath-r1 stages --metrics {input} --stages {params.stages:q} --budget {params.budget} "
+        "{params.cli} stages --metrics {input} --stages {params.stages:q} --budget {params.budget} "
         "--out-csv {output.csv} --out-md {output.md} > {log} 2>&1"
 
 
@@ -90,11 +92,12 @@ rule budget_sweep:
     conda:
         "../../envs/report.yaml"
     params:
+        cli=PLAN.cli("report"),
         models=" ".join(PLAN.sweep_models),
         solid=" ".join(PLAN.sweep_models[-1:]),
         title="Token-budget sweep (paper T3)",
     shell:
-        "fastmath-r1 budget-sweep --metrics {input} --models {params.models} --solid {params.solid} "
+        "{params.cli} budget-sweep --metrics {input} --models {params.models} --solid {params.solid} "
         "--title {params.title:q} --out-csv {output.csv} --out-md {output.md} --out-png {output.png} > {log} 2>&1"
 
 
@@ -121,10 +124,11 @@ rule reward_ablation:
     conda:
         "../../envs/report.yaml"
     params:
+        cli=PLAN.cli("report"),
         arms=" ".join(f"{model}={'+'.join(rewards)}" for model, rewards in PLAN.ablation_arms.items()),
         budget=PLAN.report_budget,
     shell:
-        "fastmath-r1 reward-ablation --metrics {input} --arm {params.arms} --budget {params.budget} "
+        "{params.cli} reward-ablation --metrics {input} --arm {params.arms} --budget {params.budget} "
         "--out-csv {output.csv} --out-md {output.md} --out-png {output.png} > {log} 2>&1"
 
 
@@ -147,9 +151,10 @@ rule per_problem:
     conda:
         "../../envs/report.yaml"
     params:
+        cli=PLAN.cli("report"),
         budget=PLAN.report_budget,
     shell:
-        "fastmath-r1 per-problem --base {input.base} --final {input.final} --budget {params.budget} "
+        "{params.cli} per-problem --base {input.base} --final {input.final} --budget {params.budget} "
         "--out-csv {output.csv} --out-png {output.png} > {log} 2>&1"
 
 
@@ -169,8 +174,10 @@ rule grpo_curves:
         f"{R}/timings/tables/grpo_curves.tsv"
     conda:
         "../../envs/report.yaml"
+    params:
+        cli=PLAN.cli("report"),
     shell:
-        "fastmath-r1 grpo-curves --curves {input} --out-png {output} > {log} 2>&1"
+        "{params.cli} grpo-curves --curves {input} --out-png {output} > {log} 2>&1"
 
 
 rule aimo_grades:
@@ -189,6 +196,7 @@ rule aimo_grades:
     conda:
         "../../envs/eval.yaml"
     params:
+        cli=PLAN.cli("eval"),
         benchmarks=" ".join(f"{b}={PLAN.benchmark_file(b)}" for b in PLAN.aimo["benchmarks"]),
         runs=" ".join(
             f"--run {m} {b} {PLAN.aimo_completions(m, b)} {PLAN.model_dir(m)}"
@@ -198,7 +206,7 @@ rule aimo_grades:
         budgets=" ".join(map(str, PLAN.aimo_budgets)),
         modulo=config["aimo"]["modulo"],
     shell:
-        "fastmath-r1 aimo-grades --benchmark {params.benchmarks} {params.runs} --budgets {params.budgets} "
+        "{params.cli} aimo-grades --benchmark {params.benchmarks} {params.runs} --budgets {params.budgets} "
         "--modulo {params.modulo} --out {output} > {log} 2>&1"
 
 
@@ -220,11 +228,12 @@ rule aimo:
     conda:
         "../../envs/report.yaml"
     params:
+        cli=PLAN.cli("report"),
         modulo=config["aimo"]["modulo"],
         resamples=config["eval"]["bootstrap_resamples"],
         seed=config["eval"]["seed"],
     shell:
-        "fastmath-r1 aimo --grades {input} --modulo {params.modulo} --resamples {params.resamples} "
+        "{params.cli} aimo --grades {input} --modulo {params.modulo} --resamples {params.resamples} "
         "--seed {params.seed} --out-csv {output.csv} --out-md {output.md} > {log} 2>&1"
 
 
@@ -244,6 +253,7 @@ rule claims:
     conda:
         "../../envs/report.yaml"
     params:
+        cli=PLAN.cli("report"),
         budget=PLAN.report_budget,
         sft_model=PLAN.recipe_sft,
         preset=config["preset"],
@@ -253,7 +263,7 @@ rule claims:
         dropped=as_json(PLAN.dropped_claims),
         stands_for=as_json({name: PLAN.registry[name]["stands_for"] for name in PLAN.eval_benchmarks}),
     shell:
-        "fastmath-r1 claims --grades {input.grades} --paper {input.paper} --stands-for {params.stands_for:q} "
+        "{params.cli} claims --grades {input.grades} --paper {input.paper} --stands-for {params.stands_for:q} "
         "--budget {params.budget} --sft-model {params.sft_model} --preset {params.preset} "
         "--resamples {params.resamples} --seed {params.seed} --claims {params.claims} "
         "--dropped {params.dropped:q} --out-csv {output.csv} --out-md {output.md} --out-rst {output.rst} > {log} 2>&1"
@@ -284,11 +294,12 @@ rule released_budget_sweep:
     conda:
         "../../envs/report.yaml"
     params:
+        cli=PLAN.cli("report"),
         models=lambda wildcards: " ".join(PLAN.released_tables[wildcards.table]["models"]),
         budgets=lambda wildcards: " ".join(map(str, PLAN.released_tables[wildcards.table]["budgets"])),
         solid=lambda wildcards: " ".join(PLAN.released_tables[wildcards.table]["solid"]),
         title=lambda wildcards: f"Token-budget sweep of the released checkpoints (paper {wildcards.table.upper()})",
     shell:
-        "fastmath-r1 budget-sweep --metrics {input} --models {params.models} --budgets {params.budgets} "
+        "{params.cli} budget-sweep --metrics {input} --models {params.models} --budgets {params.budgets} "
         "--solid {params.solid} --title {params.title:q} --out-csv {output.csv} --out-md {output.md} "
         "--out-png {output.png} > {log} 2>&1"
