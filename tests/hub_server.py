@@ -475,11 +475,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=0, help="the port to listen on (default: any free one)")
     parser.add_argument("--token", required=True, help="the token that writes must present")
     args = parser.parse_args(argv)
+    serve_until_stopped(FakeHub(token=args.token, port=args.port))
+
+
+def serve_until_stopped(hub: FakeHub) -> None:
+    """Serve `hub`, print its URL, and stop at SIGTERM or SIGINT."""
     logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
     # Blocked before the server thread starts, so that it inherits the mask and only `sigwait` receives them.
     signals = {signal.SIGTERM, signal.SIGINT}
     signal.pthread_sigmask(signal.SIG_BLOCK, signals)
-    hub = FakeHub(token=args.token, port=args.port)
     hub.start()
     print(hub.url, flush=True)
     signal.sigwait(signals)

