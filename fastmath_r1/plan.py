@@ -278,6 +278,14 @@ class Plan:
         launch = self.config[stage]["launch"]
         return max(launch["gpus"] - launch["vllm_server_gpus"], launch["cpu_processes"], 1)
 
+    def job_threads(self, step: str) -> int:
+        """CPU cores a job of `step` (sft, grpo, eval) takes, so that Snakemake does not start others on them: a
+        training job's threads in each of its processes; an evaluation's threads (a CPU vLLM worker is bound to
+        that many cores, fastmath_r1/generation.py)."""
+        if step == "eval":
+            return self.config["threads"]
+        return self.config["threads"] * (self.config[step]["launch"]["cpu_processes"] or 1)
+
     def sft_sequences_per_step(self) -> int:
         """Sequences per stage-1 optimizer step: per-device batch x accumulation steps x processes."""
         trainer = self.config["sft"]["trainer"]

@@ -1,6 +1,7 @@
 """Generation backends, budget truncation, tokenizer round trips and the evaluation scoring path."""
 
 import importlib.util
+import os
 
 import pandas as pd
 import pytest
@@ -223,19 +224,17 @@ def test_generate_completions_schema(backend, benchmark):
 
 
 def test_vllm_sampling_params_carry_the_paper_settings():
-    kwargs = vllm_sampling_kwargs(Sampling(64, 16000, 1.0, 0.9, 0.05, 5, stop_at_think_end=True), True)
+    kwargs = vllm_sampling_kwargs(Sampling(64, 16000, 1.0, 0.9, 0.05, 5, stop_at_think_end=True))
     assert kwargs == {
         "n": 64,
         "max_tokens": 16000,
         "temperature": 1.0,
         "top_p": 0.9,
         "min_p": 0.05,
-        "seed": 5,
         "stop": ["</think>"],
         "include_stop_str_in_output": True,
     }
-    assert vllm_sampling_kwargs(Sampling(1, 10, 1.0, 1.0, 0.0, 0, False), True)["stop"] is None
-    assert vllm_sampling_kwargs(Sampling(1, 10, 1.0, 1.0, 0.0, 7, False), False)["seed"] is None
+    assert vllm_sampling_kwargs(Sampling(1, 10, 1.0, 1.0, 0.0, 0, False))["stop"] is None
 
 
 @pytest.mark.skipif(importlib.util.find_spec("vllm") is not None, reason="vLLM is installed here")
@@ -274,7 +273,7 @@ def fake_vllm(monkeypatch, model_dir, request):
                 text="<think>a</think> \\boxed{3}", token_ids=[5, 6, 7], finish_reason="stop"
             )
             cut = types.SimpleNamespace(text="<think>a", token_ids=[5, 6], finish_reason="length")
-            return [types.SimpleNamespace(outputs=[sample, cut][: params.n]) for _ in prompts]
+            return [types.SimpleNamespace(outputs=[sample, cut][: p.n]) for p in params]
 
     class SamplingParams:
         def __init__(self, **kwargs):
@@ -284,6 +283,10 @@ def fake_vllm(monkeypatch, model_dir, request):
     monkeypatch.setitem(sys.modules, "vllm", types.SimpleNamespace(LLM=LLM, SamplingParams=SamplingParams))
     monkeypatch.setitem(sys.modules, "vllm.platforms", types.SimpleNamespace(current_platform=platform))
     calls["cpu"] = request.param
+    monkeypatch.setenv("MKL_NUM_THREADS", "2")  # as Snakemake sets it for a job of 2 threads
+    for name in ("VLLM_CPU_OMP_THREADS_BIND", "VLLM_CPU_NUM_OF_RESERVED_CPU"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(torch, "get_num_threads", lambda: 1)  # the CLI's --threads 1
     return calls
 
 
@@ -291,7 +294,14 @@ def test_vllm_backend_engine_and_output_schema(fake_vllm, model_dir, backend, be
     options = {"tensor_parallel_size": 4, "max_model_len": 33000, "gpu_memory_utilization": 0.9, "dtype": "bfloat16",
                "enforce_eager": False, "seed": 3}  # fmt: skip
     vllm_backend = make_backend("vllm", model_dir, options)
-    assert fake_vllm["engine"] == {"model": model_dir, **options}  # the run's seed seeds the engine too
+    chunking = {"enable_chunked_prefill": False} if fake_vllm["cpu"] else {}
+    assert fake_vllm["engine"] == {"model": model_dir, **options, **chunking}  # the run's seed seeds the engine too
+    # On the CPU the worker sizes its threads from the cores it is bound to, not from the job's thread count.
+    assert os.environ.get("MKL_NUM_THREADS") == (None if fake_vllm["cpu"] else "2")
+    # ... and on as many cores as the job's threads, none of them kept back for the idle scheduler process.
+    first_core = str(min(os.sched_getaffinity(0)))
+    bind = (first_core, "0") if fake_vllm["cpu"] else (None, None)
+    assert (os.environ.get("VLLM_CPU_OMP_THREADS_BIND"), os.environ.get("VLLM_CPU_NUM_OF_RESERVED_CPU")) == bind
     eval_config = {
         "samples": 2,
         "budgets": [8, 16],
@@ -305,9 +315,10 @@ def test_vllm_backend_engine_and_output_schema(fake_vllm, model_dir, backend, be
         vllm_backend, vllm_backend.tokenizer, benchmark, PROMPTS, sampling_from_config(eval_config)
     )
     params = fake_vllm["params"]
-    # Per request on CUDA; on the CPU, whose engine fails with per-request seeds, the engine's seed only.
-    assert (params.n, params.max_tokens, params.stop) == (2, 16, ["</think>"])
-    assert params.seed == (None if fake_vllm["cpu"] else 3)
+    # One request per prompt, each seeded with the run's seed plus the prompt's index.
+    assert [(p.n, p.max_tokens, p.stop, p.seed) for p in params] == [
+        (2, 16, ["</think>"], 3 + i) for i in range(len(params))
+    ]
     # The paper's prompt through the model's chat template: the same token ids the transformers backend gets.
     assert [p["prompt_token_ids"] for p in fake_vllm["prompts"]] == prompt_token_ids(
         backend.tokenizer, benchmark["problem"].tolist(), PROMPTS["system"], PROMPTS["user"]
