@@ -323,10 +323,11 @@ def cmd_grpo(a):
     arg("step", nargs=argparse.REMAINDER, help="-- then the fastmath-r1 subcommand and its arguments"),
 )
 def cmd_launch(a):
-    from fastmath_r1.launch import plan, run
+    from fastmath_r1.launch import free_port, plan, run
 
     step = a.step[1:] if a.step[:1] == ["--"] else a.step
-    status = run(plan(a.launch, step, a.vllm_server, os.environ.get("CUDA_VISIBLE_DEVICES")), server_log=a.server_log)
+    launch = plan(a.launch, step, a.vllm_server, os.environ.get("CUDA_VISIBLE_DEVICES"), free_port())
+    status = run(launch, server_log=a.server_log)
     if status:
         raise SystemExit(f"training step {step[0]} failed with exit status {status}")
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -29,14 +30,20 @@ class Plan:
 
 
 def plan(
-    launch: dict, step_args: list[str], vllm_server: dict | None = None, visible_devices: str | None = None
+    launch: dict,
+    step_args: list[str],
+    vllm_server: dict | None = None,
+    visible_devices: str | None = None,
+    port: int | None = None,
 ) -> Plan:
     """The command lines (and CUDA_VISIBLE_DEVICES) for one training step.
 
     `launch` is the config's launch section (gpus, accelerate_config, vllm_server_gpus); `step_args`
     the fastmath-r1 subcommand and its arguments; `vllm_server` the model, port, tensor-parallel size
     and memory share of a vLLM server (GRPO in server mode only); `visible_devices` the job's own
-    CUDA_VISIBLE_DEVICES (Slurm sets it to the GPUs it allocated), split between training and server.
+    CUDA_VISIBLE_DEVICES (Slurm sets it to the GPUs it allocated), split between training and server;
+    `port` the processes' rendezvous port (accelerate's default, 29500, clashes when two launches share a
+    machine; `free_port` gives one).
     """
     gpus, server_gpus, cpu_processes = launch["gpus"], launch["vllm_server_gpus"], launch["cpu_processes"]
     if not launch["accelerate_config"]:
@@ -48,14 +55,14 @@ def plan(
         return Plan([sys.executable, "-m", "fastmath_r1.cli", *step_args], {})
     if not gpus:
         # DeepSpeed over gloo between processes on the CPU (DS_ACCELERATOR: it would look for a GPU).
-        return Plan(_accelerate(launch, max(cpu_processes, 1), step_args), {"DS_ACCELERATOR": "cpu"})
+        return Plan(_accelerate(launch, max(cpu_processes, 1), step_args, port), {"DS_ACCELERATOR": "cpu"})
     train_gpus = gpus - server_gpus
     if train_gpus < 1:
         raise ValueError(f"launch: vllm_server_gpus ({server_gpus}) leaves no GPU for training out of {gpus}")
     devices = visible_devices.split(",") if visible_devices else [str(i) for i in range(gpus)]
     if len(devices) < gpus:
         raise ValueError(f"launch: {gpus} GPUs asked for, but the job sees only {visible_devices!r}")
-    train = _accelerate(launch, train_gpus, step_args)
+    train = _accelerate(launch, train_gpus, step_args, port)
     train_env = {"CUDA_VISIBLE_DEVICES": ",".join(devices[:train_gpus])}
     if not server_gpus:
         return Plan(train, train_env)
@@ -79,14 +86,22 @@ def plan(
     )
 
 
-def _accelerate(launch: dict, processes: int, step_args: list[str]) -> list[str]:
+def _accelerate(launch: dict, processes: int, step_args: list[str], port: int | None) -> list[str]:
     # The step's own interpreter: a step env's accelerate and TRL, not whichever are first on PATH.
     return [
         sys.executable, "-m", "accelerate.commands.launch",
         "--config_file", str(launch["accelerate_config"]),
         "--num_processes", str(processes),
+        *(["--main_process_port", str(port)] if port else []),
         "-m", "fastmath_r1.cli", *step_args,
     ]  # fmt: skip
+
+
+def free_port() -> int:
+    """A TCP port that nothing listens on now (the kernel's pick)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def wait_until_up(url: str, timeout: float, server: subprocess.Popen, poll: float = 5.0) -> None:

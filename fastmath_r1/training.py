@@ -101,9 +101,18 @@ class StepCSVLogger(TrainerCallback):
 
 def train_and_save(trainer, tokenizer, checkpoint_dir: Path, log_csv: Path, out_dir: Path) -> None:
     """Train (resuming from the last complete checkpoint), save model and tokenizer, write the step log,
-    and only then drop the checkpoints."""
+    and only then drop the checkpoints.
+
+    Under a launcher every process takes part in the save (ZeRO-3 gathers the weights), then the main one
+    writes the rest; no process leaves before the others are done: a process that exits while its peers
+    still write the model kills them (torchrun aborts the group), leaving a partial file."""
     trainer.train(resume_from_checkpoint=last_checkpoint(checkpoint_dir))
-    write_step_csv(step_records(trainer.state.log_history), log_csv)
     trainer.save_model(str(out_dir))
-    tokenizer.save_pretrained(out_dir)
-    shutil.rmtree(checkpoint_dir, ignore_errors=True)
+    if trainer.is_world_process_zero():
+        tokenizer.save_pretrained(out_dir)
+        write_step_csv(step_records(trainer.state.log_history), log_csv)
+    trainer.accelerator.wait_for_everyone()
+    if trainer.is_world_process_zero():
+        shutil.rmtree(checkpoint_dir, ignore_errors=True)
+    if torch.distributed.is_initialized():
+        torch.distributed.destroy_process_group()

@@ -1,10 +1,11 @@
 """fastmath_r1.launch: in-process on a CPU, `accelerate launch` over GPUs, and GRPO's vLLM server split."""
 
+import socket
 import sys
 
 import pytest
 
-from fastmath_r1.launch import plan
+from fastmath_r1.launch import free_port, plan
 
 STEP = ["sft", "--model", "m"]
 
@@ -90,3 +91,10 @@ def test_cpu_processes_launch_deepspeed_over_gloo():
     assert p.train_env == {"DS_ACCELERATOR": "cpu"} and p.server is None
     with pytest.raises(ValueError, match="2 processes need an accelerate_config"):
         plan(launch(0, cpu_processes=2), STEP)
+
+
+def test_a_launch_rendezvouses_on_the_port_it_is_given():
+    p = plan(launch(0, "zero2-cpu.yaml", cpu_processes=2), STEP, port=free_port())
+    port = int(p.train[p.train.index("--main_process_port") + 1])
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", port))  # free when handed out
