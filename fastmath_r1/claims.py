@@ -235,6 +235,8 @@ def paper_value(claim: Claim, reported: pd.DataFrame | None, paper_benchmark: st
         & (reported["benchmark"] == paper_benchmark)
         & (reported["metric"] == PAPER_METRIC[claim.metric])
     ].set_index("model")["value"]
+    if not set(claim.paper_t1) <= set(t1.index):  # T1 reports AIME only, not MATH-500
+        return f"{claim.paper} (no {paper_benchmark} value)"
     base, final = (float(t1[label]) for label in claim.paper_t1)
     if claim.statistic == "relative":
         return f"T1 {paper_benchmark}: {relative_change(base, final):+.1f}%"

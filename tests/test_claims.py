@@ -4,6 +4,7 @@ table and report computed from hand-made grades whose every value is worked out 
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -414,3 +415,15 @@ def test_report_and_front_page_say_which_claims_were_dropped(table, tmp_path):
     for name in ("r.md", "f.rst"):
         lines = (tmp_path / name).read_text().splitlines()
         assert "Not computed in this preset:" in lines and line in lines, name
+
+
+def test_the_papers_t1_values_where_it_has_them_and_none_for_math500():
+    """T1 reports AIME 2024 and 2025 only: a MATH-500 held-out set gets the claim without a paper value (the
+    `paper` preset evaluates MATH-500 too; its claims report once failed on it after every evaluation)."""
+    reported = pd.read_csv(Path(__file__).resolve().parents[1] / "paper" / "reported.csv")
+    grades = pd.concat([hand_grades(), hand_grades(benchmark="math500-mini")], ignore_index=True)
+    stands_for = {BENCH: "AIME 2024", "math500-mini": "MATH-500"}
+    table = claims_table(grades, BUDGET, "sft-e10", 50, 0, ["grpo-cuts-tokens"], reported, stands_for)
+    papers = dict(zip(table["benchmark"], table["paper"]))
+    assert papers[BENCH].startswith("T1 aime24: ") and papers[BENCH].endswith("%")
+    assert papers["math500-mini"] == "T1 (no math500 value)"
