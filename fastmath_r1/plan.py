@@ -279,11 +279,8 @@ class Plan:
         return max(launch["gpus"] - launch["vllm_server_gpus"], launch["cpu_processes"], 1)
 
     def job_threads(self, step: str) -> int:
-        """CPU cores a job of `step` (sft, grpo, eval) takes, so that Snakemake does not start others on them: a
-        training job's threads in each of its processes; an evaluation's threads (a CPU vLLM worker is bound to
-        that many cores, fastmath_r1/generation.py)."""
-        if step == "eval":
-            return self.config["threads"]
+        """CPU cores a training job of `step` (sft, grpo) takes, so that Snakemake does not start others on them:
+        the threads of each of its processes."""
         return self.config["threads"] * (self.config[step]["launch"]["cpu_processes"] or 1)
 
     def sft_sequences_per_step(self) -> int:

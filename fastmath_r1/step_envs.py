@@ -64,7 +64,10 @@ def build(name: str, out: Path, cpu: bool) -> Path:
     python = str(venv / "bin" / "python")
     pip = [python, "-m", "pip", "install", "-q", "--disable-pip-version-check"]
     subprocess.run([*pip, "--upgrade", "pip"], check=True)
-    subprocess.run([*pip, *requirements(ENVS / f"{name}.yaml", cpu)], check=True)
+    # Kept beside the venv: what it was built from.
+    listed = venv / "requirements.txt"
+    listed.write_text("\n".join(requirements(ENVS / f"{name}.yaml", cpu)) + "\n")
+    subprocess.run([*pip, "-r", str(listed)], check=True)
     if cpu:
         subprocess.run([python, "-m", "pip", "uninstall", "-q", "-y", *CUDA_LEFTOVERS], check=True)
     return venv

@@ -22,6 +22,7 @@ RECIPE_RULES = {"download_model", "load_benchmark", "sft", "packing", "grpo", "e
 RECIPE_RULES |= TABLE_RULES
 EXPECTED_RULES = {
     "paper": RECIPE_RULES | {"hub_source", "sft_set", "grpo_set", "evaluate_aimo"},
+    "paper-cpu": RECIPE_RULES | {"hub_source", "sft_set", "grpo_set", "evaluate_aimo"},
     "paper-bfd": RECIPE_RULES | {"hub_source", "sft_set", "grpo_set", "evaluate_aimo"},
     "paper-7b": RECIPE_RULES | {"hub_source", "sft_set", "grpo_set", "evaluate_aimo"},
     "paper-1.5b": RECIPE_RULES | {"hub_source", "sft_set", "grpo_set", "evaluate_aimo"},

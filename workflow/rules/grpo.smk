@@ -12,13 +12,15 @@ rule grpo:
         f"{R}/timings/train/grpo-{{arm}}.tsv"
     conda:
         "../../envs/grpo.yaml"
-    threads: config["threads"]
+    threads: PLAN.job_threads("grpo")
     resources:
         gpu=config["grpo"]["launch"]["gpus"],
         mem_mb=config["grpo"]["launch"]["mem_mb"],
         runtime=config["grpo"]["launch"]["runtime"],
     params:
         cli=PLAN.cli("grpo"),
+        # Per process; the job takes `threads` cores.
+        torch_threads=config["threads"],
         prompts=as_json(config["prompts"]["grpo"]),
         rewards=lambda wildcards: " ".join(PLAN.arms[wildcards.arm]["rewards"]),
         reward_params=as_json(config["grpo"]["reward_params"]),
@@ -34,4 +36,4 @@ rule grpo:
         "grpo --model {input.model} --prompts-table {input.prompts} --prompts {params.prompts:q} "
         "--rewards {params.rewards} --reward-params {params.reward_params:q} --trainer {params.trainer:q} "
         "--out {output.model} --log-csv {output.curve} --checkpoint-dir {params.checkpoints} "
-        "{params.max_prompt_length} --threads {threads} > {log} 2>&1"
+        "{params.max_prompt_length} --threads {params.torch_threads} > {log} 2>&1"

@@ -88,13 +88,15 @@ rule sft:
         f"{R}/timings/train/sft-e{{epochs}}.tsv"
     conda:
         "../../envs/sft.yaml"
-    threads: config["threads"]
+    threads: PLAN.job_threads("sft")
     resources:
         gpu=config["sft"]["launch"]["gpus"],
         mem_mb=config["sft"]["launch"]["mem_mb"],
         runtime=config["sft"]["launch"]["runtime"],
     params:
         cli=PLAN.cli("sft"),
+        # Per process; the job takes `threads` cores.
+        torch_threads=config["threads"],
         prompts=as_json(config["prompts"]["sft"]),
         trainer=as_json(config["sft"]["trainer"]),
         checkpoints=lambda wildcards: f"{R}/checkpoints/sft-e{wildcards.epochs}",
@@ -107,7 +109,7 @@ rule sft:
         "--prompts {params.prompts:q} --trainer {params.trainer:q} --epochs {wildcards.epochs} --out {output.model} "
         "--log-csv {output.curve} --checkpoint-dir {params.checkpoints} --chat-template={params.chat_template:q} "
         "--attn-implementation={params.attention} "
-        "--threads {threads} > {log} 2>&1"
+        "--threads {params.torch_threads} > {log} 2>&1"
 
 
 rule packing:
