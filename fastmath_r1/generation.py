@@ -144,9 +144,10 @@ class VLLMBackend:
             # threads) oversubscribes the bound core: 7.5 instead of 82 tokens/s measured, with MKL_NUM_THREADS=2.
             for name in CPU_THREAD_VARIABLES:
                 os.environ.pop(name, None)
+            # The worker takes all of the job's cores (--threads; the job counts one more for the scheduler process,
+            # plan.job_threads) and shares them with the scheduler instead of leaving it one: on 2 cores vLLM's
+            # default gave the worker 1 and generated 1.5x slower (104-138 against 157-214 tokens/s measured).
             os.environ.setdefault("VLLM_CPU_OMP_THREADS_BIND", cpu_bind_list(torch.get_num_threads()))
-            # vLLM keeps a core for its scheduler process by default, which idles while the worker generates:
-            # on 2 cores the worker got 1, and generated 1.5x slower (104-138 against 157-214 tokens/s measured).
             os.environ.setdefault("VLLM_CPU_NUM_OF_RESERVED_CPU", "0")
         self.llm = LLM(
             model=model_dir,

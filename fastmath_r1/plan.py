@@ -279,8 +279,12 @@ class Plan:
         return max(launch["gpus"] - launch["vllm_server_gpus"], launch["cpu_processes"], 1)
 
     def job_threads(self, step: str) -> int:
-        """CPU cores a training job of `step` (sft, grpo) takes, so that Snakemake does not start others on them:
-        the threads of each of its processes."""
+        """CPU cores a job of `step` (sft, grpo, eval) takes, so that Snakemake does not start others on them: a
+        training job's threads in each of its processes; an evaluation's threads, and on a CPU-only vLLM one more
+        for its engine's scheduler process, which polls busily while the worker generates."""
+        if step == "eval":
+            cpu_vllm = self.eval["backend"] == "vllm" and not self.eval["gpus"]
+            return self.config["threads"] + cpu_vllm
         return self.config["threads"] * (self.config[step]["launch"]["cpu_processes"] or 1)
 
     def sft_sequences_per_step(self) -> int:

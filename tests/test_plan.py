@@ -70,11 +70,14 @@ def test_paper_plan_reads_the_hub_and_launches_accelerate():
     assert p.vllm_server_args("m") == ""  # colocated vLLM: no server
 
 
-def test_a_cpu_training_job_takes_a_core_per_thread_of_each_process():
+def test_a_cpu_job_takes_a_core_per_thread_of_each_process_and_vllm_one_more():
     cpu = plan(load_config(PRESETS / "paper-cpu.yaml"))
     assert cpu.job_threads("sft") == cpu.job_threads("grpo") == 2 * cpu.config["threads"]  # 2 CPU processes
     assert plan(DEFAULT).job_threads("sft") == DEFAULT["threads"]  # in-process
     assert plan(PAPER).job_threads("grpo") == PAPER["threads"]  # on GPUs: no CPU processes
+    # vLLM on a CPU: a core more for the engine's scheduler process; on a GPU, or with transformers, none.
+    assert cpu.job_threads("eval") == cpu.config["threads"] + 1
+    assert plan(PAPER).job_threads("eval") == plan(DEFAULT).job_threads("eval") == DEFAULT["threads"]
 
 
 def test_released_plan_evaluates_published_checkpoints_only():

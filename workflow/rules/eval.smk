@@ -19,7 +19,7 @@ rule evaluate:
         f"{R}/timings/eval/{{model}}.tsv"
     conda:
         "../../envs/eval.yaml"
-    threads: config["threads"]
+    threads: PLAN.job_threads("eval")
     resources:
         gpu=config["eval"]["gpus"],
     params:
@@ -51,7 +51,7 @@ rule evaluate_aimo:
         f"{R}/timings/eval-aimo/{{model}}.tsv"
     conda:
         "../../envs/eval.yaml"
-    threads: config["threads"]
+    threads: PLAN.job_threads("eval")
     resources:
         gpu=config["eval"]["gpus"],
     params:
