@@ -10,6 +10,7 @@ import subprocess
 
 import pandas as pd
 import pytest
+from conftest import require
 from test_workflow import ROOT
 
 pytestmark = pytest.mark.slow
@@ -19,10 +20,7 @@ MODEL = ROOT / ".cache" / "smollm2-135m-instruct"
 
 
 def test_vllm_and_transformers_backends_agree_on_prompts_schema_and_seeds(tmp_path):
-    missing = [p for p in (PYTHON, MODEL / "model.safetensors") if not p.exists()]
-    if missing:
-        message = f"missing {', '.join(map(str, missing))}: bash .ci/paper-cpu-setup builds them"
-        pytest.fail(message) if os.environ.get("CI") == "true" else pytest.skip(message)
+    require([PYTHON, MODEL / "model.safetensors"], "bash .ci/paper-cpu-setup builds them")
     problems = [f"What is {a} times {b}?" for a, b in [(3, 4), (6, 7), (12, 5), (9, 9), (8, 11), (7, 13)]]
     answers = [12, 42, 60, 81, 88, 91]
     pd.DataFrame({"problem_id": range(6), "problem": problems, "answer": answers}).to_parquet(tmp_path / "set.parquet")

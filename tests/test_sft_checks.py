@@ -10,13 +10,13 @@ is its EOS, as DeepSeek-R1-Distill's is; .ci/paper-cpu-setup converts it to .cac
 - bf16 trains on this CPU.
 """
 
-import os
 from pathlib import Path
 
 import pandas as pd
 import pytest
 import torch
 import yaml
+from conftest import require
 from transformers import AutoTokenizer
 
 from fastmath_r1.data import prompt_messages
@@ -54,9 +54,7 @@ PREFILLED = (
 
 @pytest.fixture(scope="module")
 def smollm2() -> Path:
-    if not (MODEL / "model.safetensors").exists():
-        message = f"{MODEL} is missing: bash .ci/paper-cpu-setup converts it"
-        pytest.fail(message) if os.environ.get("CI") == "true" else pytest.skip(message)
+    require([MODEL / "model.safetensors"], "bash .ci/paper-cpu-setup converts it")
     torch.set_num_threads(2)
     return MODEL
 
