@@ -21,7 +21,7 @@ def require(paths, where: str) -> None:
     """Skip the test when any of `paths` is missing, saying `where` they come from; in CI (CI=true) fail it."""
     missing = [str(p) for p in paths if not Path(p).exists()]
     if missing:
-        message = f"missing {', '.join(missing)} ({where})"
+        message = f"{', '.join(missing)} is missing ({where})"
         if os.environ.get("CI") == "true":
             pytest.fail(message)
         pytest.skip(message)
