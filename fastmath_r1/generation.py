@@ -138,7 +138,8 @@ class VLLMBackend:
         from vllm import LLM
         from vllm.platforms import current_platform
 
-        if current_platform.is_cpu():
+        on_cpu = current_platform.is_cpu()
+        if on_cpu:
             # The CPU worker is bound to cores of its own (VLLM_CPU_OMP_THREADS_BIND) and sizes its thread pools
             # from them; a job-wide thread count (Snakemake sets MKL_NUM_THREADS and OMP_NUM_THREADS to a job's
             # threads) oversubscribes the bound core: 7.5 instead of 82 tokens/s measured, with MKL_NUM_THREADS=2.
@@ -157,7 +158,7 @@ class VLLMBackend:
             dtype=options["dtype"],
             enforce_eager=options["enforce_eager"],
             seed=options["seed"],
-            **({"enable_chunked_prefill": False} if current_platform.is_cpu() else {}),
+            **({"enable_chunked_prefill": False} if on_cpu else {}),
         )
         self.tokenizer = self.llm.get_tokenizer()
 
