@@ -128,7 +128,7 @@ def populate(hub: FakeHub, model_dir: Path) -> None:
         if name == "openr1-long":  # openr1-long and openr1-moderate read one repo at one commit
             frame = openr1_rows("openr1", seed, 160, [2, 3, 4, 5])
         else:
-            frame = openr1_rows("hard", seed, 4, [4, 5])
+            frame = openr1_rows("hard", seed, 2, [4, 5])
         data = {
             "data/train-00000-of-00001.parquet": parquet(frame),
             "README.md": card(repo, {"default": "data/train-*"}),
@@ -136,7 +136,7 @@ def populate(hub: FakeHub, model_dir: Path) -> None:
         revision = spec["dataset"]["revision"]
         hub.add_files(repo, data, "dataset", sha=revision if len(revision) == 40 else None)
     light = PAPER["data"]["grpo_source"]["dataset"]
-    stage2 = json.dumps(light_r1_rows(4, 6, [3, 4, 5])).encode()
+    stage2 = json.dumps(light_r1_rows(4, 2, [3, 4, 5])).encode()
     hub.add_files(light["repo_id"], {"stage2-3k.json": stage2, "README.md": card(light["repo_id"])}, "dataset")
     for name, table in benchmark_tables().items():
         spec = PAPER["benchmarks"][name]

@@ -87,7 +87,7 @@ def test_the_model_and_the_datasets_came_through_the_hub_at_their_commits(run):
         out, "sources/openr1-long.log"
     )
     card = (out / "data" / "data_card.md").read_text()
-    assert "| source-light-r1-stage2 |" in card and "| aime25 | 6 |" in card
+    assert "| source-light-r1-stage2 |" in card and "| aime25 | 4 |" in card
     assert len(pd.read_parquet(out / "data" / "grpo_prompts.parquet")) > 0
 
 
