@@ -381,7 +381,7 @@ def cmd_push(a):
     config_json("--prompts", "system and user prompt"),
     config_json("--eval", "the config's eval section"),
     required("--out-dir", "gets <benchmark>/completions.parquet (every raw completion), metrics.csv (per budget) "
-             "and grades.parquet (per sample and budget)"),
+             "and grades.parquet (per sample and budget); <benchmark>/shards/ while it runs"),
     THREADS,
 )  # fmt: skip
 def cmd_evaluate(a):
@@ -389,7 +389,7 @@ def cmd_evaluate(a):
 
     _set_threads(a.threads)
     for name, completions, metrics, grades in evaluate_model(
-        a.model, a.model_name, dict(a.benchmark), a.prompts, a.eval
+        a.model, a.model_name, dict(a.benchmark), a.prompts, a.eval, a.out_dir
     ):
         out = a.out_dir / name
         out.mkdir(parents=True, exist_ok=True)
@@ -595,6 +595,8 @@ def main(argv: list[str] | None = None) -> None:
     try:
         args.func(args)
     except InputError as error:
+        raise SystemExit(f"fastmath-r1 {args.command}: {error}") from error
+    except OSError as error:  # a folder that cannot be written, a full disk: the error names the path
         raise SystemExit(f"fastmath-r1 {args.command}: {error}") from error
 
 

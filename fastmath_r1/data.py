@@ -21,15 +21,35 @@ log = logging.getLogger("fastmath_r1")
 OPENR1_COLUMNS = ["problem", "answer", "generations", "correctness_math_verify"]
 
 
-def read_table(path: str | Path) -> pd.DataFrame:
+def read_table(path: str | Path, columns: list[str] = ()) -> pd.DataFrame:
+    """A .parquet, .jsonl or .csv table with (at least) `columns`; a file that is missing, empty, corrupt or not
+    UTF-8, or lacks one of the columns, is an InputError."""
     path = Path(path)
-    if path.suffix == ".parquet":
-        return pd.read_parquet(path)
-    if path.suffix == ".jsonl":
-        return pd.read_json(path, lines=True, dtype=False)
-    if path.suffix == ".csv":
-        return pd.read_csv(path, dtype=str, keep_default_na=False)
-    raise InputError(f"{path}: unsupported table format {path.suffix!r} (expected .parquet, .jsonl or .csv)")
+    readers = {
+        ".parquet": pd.read_parquet,
+        ".jsonl": lambda p: pd.read_json(p, lines=True, dtype=False),
+        ".csv": lambda p: pd.read_csv(p, dtype=str, keep_default_na=False),
+    }
+    if path.suffix not in readers:
+        raise InputError(f"{path}: unsupported table format {path.suffix!r} (expected .parquet, .jsonl or .csv)")
+    try:
+        table = readers[path.suffix](path)
+    except (OSError, ValueError, UnicodeError) as error:  # pyarrow's errors are OSError or ValueError subclasses
+        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise InputError(f"cannot read {path}: {reason}") from error
+    missing = [c for c in columns if c not in table.columns]
+    if missing:
+        raise InputError(f"{path}: missing column(s) {', '.join(missing)} (has: {', '.join(map(str, table.columns))})")
+    return table
+
+
+def read_pool(path: Path) -> pd.DataFrame:
+    """An OpenR1-shaped pool (problem, answer, generations, correctness_math_verify), one flag per trace."""
+    table = read_table(path, OPENR1_COLUMNS)
+    for row, (traces, flags) in enumerate(zip(table["generations"], table["correctness_math_verify"])):
+        if len(traces) != len(flags):
+            raise InputError(f"{path}: row {row} has {len(traces)} generation(s) and {len(flags)} correctness flag(s)")
+    return table
 
 
 def trace_length(tokenizer_dir: Path | None) -> Callable[[str], int]:
@@ -192,7 +212,7 @@ def write_training_set(
     (`shortest-correct`, the paper's stage-1 rule: deduplicated across pools) or every correct trace
     (`all-correct`, the broad corpus of a distilled reasoner)."""
     selected = pd.concat(
-        [select_hard(read_table(pool), **selection, length=length) for pool in pools], ignore_index=True
+        [select_hard(read_pool(pool), **selection, length=length) for pool in pools], ignore_index=True
     )
     if keep == "shortest-correct":
         table = shortest_correct_generation(selected)

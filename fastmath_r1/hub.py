@@ -105,6 +105,17 @@ def missing_model_files(names: Iterable[str]) -> list[str]:
     return missing
 
 
+def require_readable_safetensors(file: Path) -> None:
+    """A safetensors file whose header reads (a file cut off or overwritten does not)."""
+    from safetensors import SafetensorError, safe_open
+
+    try:
+        with safe_open(str(file), "np"):
+            pass
+    except SafetensorError as error:
+        raise InputError(f"{file}: not a readable safetensors file ({str(error).splitlines()[0]})") from error
+
+
 def import_model(path: Path, out_dir: Path) -> Path:
     """A local Hugging Face-format model directory as the run's model: its config, tokenizer and safetensors
     files linked (or copied, across file systems) into `out_dir`, after the checks a download gets. A model
@@ -118,6 +129,8 @@ def import_model(path: Path, out_dir: Path) -> Path:
     if missing:
         hint = f" (it has pickle weights, {', '.join(pickles)}: save them as safetensors)" if pickles else ""
         raise InputError(f"original.path {path}: lacks {'; '.join(missing)}{hint}")
+    for name in sorted(n for n in names if n.endswith(".safetensors")):
+        require_readable_safetensors(path / name)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True)
     for name in sorted(n for n in names if any(fnmatch(n, pattern) for pattern in MODEL_FILE_PATTERNS)):

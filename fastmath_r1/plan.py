@@ -103,6 +103,12 @@ class Plan:
                 "eval.pass_k",
                 f"pass@{too_many[0]} needs {too_many[0]} samples per problem; eval.samples is {self.eval['samples']}",
             )
+        if self.eval["backend"] == "transformers" and self.eval["shard_size"] % self.eval["batch_size"]:
+            raise refuse(
+                "eval.shard_size",
+                f"{self.eval['shard_size']} samples is not a multiple of eval.batch_size ({self.eval['batch_size']}): "
+                "the transformers backend seeds whole batches, so a shard must hold whole batches",
+            )
         if self.eval["backend"] == "vllm" and max(self.eval["budgets"]) >= self.eval["max_model_len"]:
             raise refuse(
                 "eval.max_model_len",

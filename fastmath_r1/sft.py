@@ -25,7 +25,6 @@ def sft_config(trainer_args: dict, epochs: float, checkpoint_dir: Path) -> SFTCo
     return SFTConfig(
         num_train_epochs=epochs,
         completion_only_loss=True,
-        save_strategy="epoch",
         **run_args(trainer_args, checkpoint_dir),
     )
 

@@ -40,8 +40,18 @@ def run_args(trainer_args: dict, checkpoint_dir: Path) -> dict:
 
 
 def last_checkpoint(checkpoint_dir: Path) -> str | None:
-    """The newest complete `checkpoint-N` folder, so a rerun continues where an interrupted one stopped."""
-    done = [p for p in checkpoint_dir.glob("checkpoint-*") if (p / "trainer_state.json").exists()]
+    """The newest complete `checkpoint-N` folder, so a rerun continues where an interrupted one stopped.
+
+    The Trainer writes a checkpoint's `trainer_state.json` after everything else in it: a checkpoint without a
+    whole one (the run was killed while saving it) is skipped."""
+    done = []
+    for folder in checkpoint_dir.glob("checkpoint-*"):
+        try:
+            json.loads((folder / "trainer_state.json").read_text())["global_step"]
+        except (OSError, ValueError, KeyError):
+            log.warning("%s was cut off while it was saved: skipped", folder)
+            continue
+        done.append(folder)
     return str(max(done, key=lambda p: int(p.name.split("-")[1]))) if done else None
 
 
@@ -106,7 +116,10 @@ def train_and_save(trainer, tokenizer, checkpoint_dir: Path, log_csv: Path, out_
     Under a launcher every process takes part in the save (ZeRO-3 gathers the weights), then the main one
     writes the rest; no process leaves before the others are done: a process that exits while its peers
     still write the model kills them (torchrun aborts the group), leaving a partial file."""
-    trainer.train(resume_from_checkpoint=last_checkpoint(checkpoint_dir))
+    checkpoint = last_checkpoint(checkpoint_dir)
+    if checkpoint:
+        log.info("resuming from %s", checkpoint)
+    trainer.train(resume_from_checkpoint=checkpoint)
     trainer.save_model(str(out_dir))
     if trainer.is_world_process_zero():
         tokenizer.save_pretrained(out_dir)

@@ -20,6 +20,7 @@ from fastmath_r1.generation import (
     Sampling,
     TransformersBackend,
     make_backend,
+    requests,
     truncate,
     vllm_sampling_kwargs,
 )
@@ -127,6 +128,19 @@ def test_generation_is_reproducible_and_seeded(backend, benchmark):
     assert len(first) == 4 * 3 and {c.sample_index for c in first} == {0, 1, 2}
 
 
+def test_slices_of_the_requests_draw_the_samples_of_one_call(backend, benchmark):
+    prompts = prompt_token_ids(backend.tokenizer, benchmark["problem"].tolist()[:6], PROMPTS["system"], PROMPTS["user"])
+    whole = backend.generate(prompts, sampling(12))  # 6 prompts x 3 samples in batches of 5
+    sliced = [c for jobs in (range(0, 10), range(10, 15), range(15, 18)) for c in
+              backend.generate(prompts, sampling(12), jobs)]  # fmt: skip
+    assert [(c.prompt_index, c.sample_index, c.token_ids) for c in sliced] == [
+        (c.prompt_index, c.sample_index, c.token_ids) for c in whole
+    ]
+    assert [(c.sample_index, c.prompt_index) for c in whole] == requests(6, 3)
+    with pytest.raises(ValueError, match="requests from 7: not at a boundary of batches of 5"):
+        backend.generate(prompts, sampling(12), range(7, 10))
+
+
 def test_stop_at_think_end(model_dir, benchmark):
     """A model that has learned one trace stops right after `</think>` when asked to."""
     tokenizer = AutoTokenizer.from_pretrained(model_dir)
@@ -215,7 +229,8 @@ def test_generate_completions_schema(backend, benchmark):
         "seed": 3,
         "stop_at_think_end": False,
     }
-    frame = generate_completions(backend, backend.tokenizer, benchmark, PROMPTS, sampling_from_config(eval_config))
+    ids = prompt_token_ids(backend.tokenizer, benchmark["problem"].tolist(), PROMPTS["system"], PROMPTS["user"])
+    frame = generate_completions(backend, ids, benchmark, sampling_from_config(eval_config))
     assert list(frame.columns) == ["problem_id", "sample_index", "text", "token_ids", "n_tokens", "finish_reason"]
     assert len(frame) == 2 * len(benchmark)
     assert frame["n_tokens"].max() <= 16
@@ -226,7 +241,7 @@ def test_generate_completions_schema(backend, benchmark):
 def test_vllm_sampling_params_carry_the_paper_settings():
     kwargs = vllm_sampling_kwargs(Sampling(64, 16000, 1.0, 0.9, 0.05, 5, stop_at_think_end=True))
     assert kwargs == {
-        "n": 64,
+        "n": 1,  # one request per sample
         "max_tokens": 16000,
         "temperature": 1.0,
         "top_p": 0.9,
@@ -273,7 +288,7 @@ def fake_vllm(monkeypatch, model_dir, request):
                 text="<think>a</think> \\boxed{3}", token_ids=[5, 6, 7], finish_reason="stop"
             )
             cut = types.SimpleNamespace(text="<think>a", token_ids=[5, 6], finish_reason="length")
-            return [types.SimpleNamespace(outputs=[sample, cut][: p.n]) for p in params]
+            return [types.SimpleNamespace(outputs=[[sample, cut][p.seed % 2]] * p.n) for p in params]
 
     class SamplingParams:
         def __init__(self, **kwargs):
@@ -295,7 +310,7 @@ def test_vllm_backend_engine_and_output_schema(fake_vllm, model_dir, backend, be
                "enforce_eager": False, "seed": 3}  # fmt: skip
     vllm_backend = make_backend("vllm", model_dir, options)
     chunking = {"enable_chunked_prefill": False} if fake_vllm["cpu"] else {}
-    assert fake_vllm["engine"] == {"model": model_dir, **options, **chunking}  # the run's seed seeds the engine too
+    assert fake_vllm["engine"] == {"model": model_dir, **options, "load_format": "safetensors", **chunking}  # the run's seed seeds the engine too
     # On the CPU the worker sizes its threads from the cores it is bound to, not from the job's thread count.
     assert os.environ.get("MKL_NUM_THREADS") == (None if fake_vllm["cpu"] else "2")
     # ... and on as many cores as the job's threads, none of them kept back for the idle scheduler process.
@@ -311,19 +326,20 @@ def test_vllm_backend_engine_and_output_schema(fake_vllm, model_dir, backend, be
         "seed": 3,
         "stop_at_think_end": True,
     }
-    frame = generate_completions(
-        vllm_backend, vllm_backend.tokenizer, benchmark, PROMPTS, sampling_from_config(eval_config)
-    )
+    ids = prompt_token_ids(vllm_backend.tokenizer, benchmark["problem"].tolist(), PROMPTS["system"], PROMPTS["user"])
+    frame = generate_completions(vllm_backend, ids, benchmark, sampling_from_config(eval_config))
     params = fake_vllm["params"]
-    # One request per prompt, each seeded with the run's seed plus the prompt's index.
+    # One request per sample, sample by sample, each seeded with the run's seed plus the request's index.
     assert [(p.n, p.max_tokens, p.stop, p.seed) for p in params] == [
-        (2, 16, ["</think>"], 3 + i) for i in range(len(params))
+        (1, 16, ["</think>"], 3 + i) for i in range(2 * len(benchmark))
     ]
     # The paper's prompt through the model's chat template: the same token ids the transformers backend gets.
-    assert [p["prompt_token_ids"] for p in fake_vllm["prompts"]] == prompt_token_ids(
+    assert [p["prompt_token_ids"] for p in fake_vllm["prompts"]] == 2 * prompt_token_ids(
         backend.tokenizer, benchmark["problem"].tolist(), PROMPTS["system"], PROMPTS["user"]
     )
-    reference = generate_completions(backend, backend.tokenizer, benchmark, PROMPTS, sampling_from_config(eval_config))
+    reference = generate_completions(backend, ids, benchmark, sampling_from_config(eval_config))
     assert list(frame.columns) == list(reference.columns)
     assert frame.dtypes.equals(reference.dtypes)
-    assert frame["finish_reason"].tolist() == ["stop", "length"] * len(benchmark)
+    # Problem p's sample s is request s x problems + p, with seed 3 plus that (the fake stops on even seeds).
+    reasons = ["length" if (3 + s * len(benchmark) + p) % 2 else "stop" for p in range(len(benchmark)) for s in (0, 1)]
+    assert frame["finish_reason"].tolist() == reasons

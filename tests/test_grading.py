@@ -1,9 +1,21 @@
 """Tests for fastmath_r1.grading."""
 
+import multiprocessing
+import threading
+import time
+
+import pandas as pd
 import pytest
+from conftest import shared_path
 
 from fastmath_r1.grading import (
+    _VERIFIER,
+    MAX_BOXES,
+    VERIFY_TIMEOUT_S,
+    _as_int,
+    answer_matches,
     gold_is_parsable,
+    hopeless,
     is_correct,
     last_boxed,
     normalize_answer,
@@ -114,3 +126,92 @@ def test_gold_is_parsable():
     assert not gold_is_parsable("")
     assert not gold_is_parsable("}{")
     assert not gold_is_parsable("$$")
+
+
+# ---- bounded time on hostile text (tests/adversarial.py; perf/grading.py times it) ----
+
+
+def test_every_hostile_completion_gets_a_verdict_in_bounded_time():
+    from adversarial import adversarial_completions
+
+    slowest = (0.0, "")
+    for kind, completion, gold in adversarial_completions(n=1200, seed=0):
+        start = time.perf_counter()
+        assert is_correct(completion, gold) in (True, False)
+        slowest = max(slowest, (time.perf_counter() - start, kind))
+    # Not a speed test (perf/grading.py measures): without the bounds some of these take seconds, one kind hours.
+    assert slowest[0] < 5, slowest
+
+
+def test_ordinary_hostile_kinds_keep_their_verdicts():
+    assert is_correct(r"junk " * 200_000 + r"\boxed{\frac{1}{2}}", "0.5")
+    assert is_correct(" ".join(r"\boxed{7}" for _ in range(5000)) + r" \boxed{204}", 204)
+    assert not is_correct(r"\boxed{" * 150_000, 33)
+    assert not is_correct(r"\boxed{1" + "0" * 5000 + "}", 1)  # more digits than int() takes: no crash
+    assert is_correct(r"\boxed{1" + "0" * 5000 + "}", "1" + "0" * 5000)  # still equal as strings
+
+
+def test_last_boxed_looks_at_the_last_boxes_only():
+    text = r"\boxed{first}" + r" \boxed{" * MAX_BOXES
+    assert last_boxed(text) is None
+    assert last_boxed(r"\boxed{first}" + r" \boxed{" * (MAX_BOXES - 1)) == "first"
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "9^{9^{9}}",
+        r"10^{10^{10^{10}}}",
+        r"\pi^{99^{\pi^{2}}}",
+        "2^{123456}",
+        "(2^{99999})^{99999}",
+        "1000000!",
+        "(123456)!",
+        r"\binom{100000}{50000}",
+        "{" * 21 + "1" + "}" * 21,
+        "x+" * 200,
+    ],
+)
+def test_hopeless_answers_never_reach_sympy(answer):
+    assert hopeless(answer)
+
+
+def test_no_benchmark_gold_is_hopeless():
+    math500 = pd.read_json(shared_path("benchmarks/inclusionAI__AReaL/evaluation/data/math_500/test.jsonl"),
+                           lines=True, dtype=False)  # fmt: skip
+    assert not [a for a in math500["answer"].astype(str) if hopeless(normalize_answer(a))]
+    assert not hopeless("e^{x^2}") and not hopeless("2^{10}") and not hopeless("100!")
+
+
+def test_verdicts_on_ordinary_answers_equal_math_verify_s_own():
+    """The bounded grader against math-verify called directly, as before: MATH-500's answers against themselves, a
+    respelling, and the next problem's answer."""
+    from math_verify import LatexExtractionConfig, parse, verify
+
+    math500 = pd.read_json(shared_path("benchmarks/inclusionAI__AReaL/evaluation/data/math_500/test.jsonl"),
+                           lines=True, dtype=False)  # fmt: skip
+    golds = [normalize_answer(str(a)) for a in math500["answer"][:200]]
+    pairs = [(g, g) for g in golds] + [(g.replace(" ", ""), g) for g in golds] + list(zip(golds[1:], golds))
+    pred_config = (LatexExtractionConfig(boxed_match_priority=0),)
+    for pred, gold in pairs:
+        direct = verify(parse(f"\\boxed{{{gold}}}"), parse(f"\\boxed{{{pred}}}", extraction_config=pred_config))
+        assert answer_matches(pred, gold) == (direct if _as_int(pred) is None or _as_int(gold) is None
+                                              else int(pred) == int(gold)), (pred, gold)  # fmt: skip
+
+
+def test_the_time_bound_holds_in_a_thread_and_the_next_call_works():
+    verdicts = []
+    start = time.perf_counter()
+    thread = threading.Thread(target=lambda: verdicts.append(_VERIFIER.call("verify", "9^{9^{9^{9}}}", "1")))
+    thread.start()
+    thread.join(30)
+    assert verdicts == [None] and time.perf_counter() - start < VERIFY_TIMEOUT_S + 5
+    assert _VERIFIER.call("verify", r"\frac{1}{2}", "0.5") is True  # a new child process
+
+
+def test_a_forked_process_grades_with_its_own_child_process():
+    assert is_correct(r"\boxed{\frac{2}{4}}", "0.5")  # this process's child is running
+    context = multiprocessing.get_context("fork")
+    with context.Pool(1) as pool:
+        assert pool.apply(is_correct, (r"\boxed{\sqrt{4}}", "2.0")) is True
+    assert is_correct(r"\boxed{\frac{3}{6}}", "0.5")

@@ -26,7 +26,7 @@ from huggingface_hub import (
 from huggingface_hub.errors import HfHubHTTPError
 from transformers import AutoModelForCausalLM
 
-from fastmath_r1.evaluate import generate_completions, sampling_from_config, score
+from fastmath_r1.evaluate import generate_completions, prompt_token_ids, sampling_from_config, score
 from fastmath_r1.generation import TransformersBackend
 from fastmath_r1.hub import DownloadMismatch, download_model, verify_model_files
 from fastmath_r1.model import init_model
@@ -104,7 +104,8 @@ def model_dir(tmp_path_factory, benchmark):
 
 def evaluate(model_dir: Path, benchmark: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     backend = TransformersBackend(str(model_dir), batch_size=4, device="cpu")
-    completions = generate_completions(backend, backend.tokenizer, benchmark, PROMPTS, sampling_from_config(EVAL))
+    ids = prompt_token_ids(backend.tokenizer, benchmark["problem"].tolist(), PROMPTS["system"], PROMPTS["user"])
+    completions = generate_completions(backend, ids, benchmark, sampling_from_config(EVAL))
     metrics, _ = score(completions, benchmark, EVAL["budgets"], backend.tokenizer, [2], n_resamples=20, seed=0)
     metrics.insert(0, "benchmark", "world-mini")
     return completions, metrics

@@ -113,6 +113,9 @@ CHECKS = [
      "config key eval.report_budget: 100 is not one of eval.budgets [48, 64, 96, 128, 160]"),
     ("default", {"eval": {"pass_k": [2, 4]}}, (),
      "config key eval.pass_k: pass@4 needs 4 samples per problem; eval.samples is 2"),
+    ("default", {"eval": {"shard_size": 100}}, (),
+     "config key eval.shard_size: 100 samples is not a multiple of eval.batch_size (256): the transformers backend "
+     "seeds whole batches, so a shard must hold whole batches"),
     ("paper", {"eval": {"max_model_len": 32000}}, (),
      "config key eval.max_model_len: 32000 tokens leave no room for a prompt before the largest budget (32000)"),
     ("default", {"push": {"enabled": True}}, (), "config key push.models: push is enabled but names no model to push"),

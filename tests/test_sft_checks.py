@@ -74,8 +74,8 @@ def write_set(folder: Path) -> Path:
 def stop_rate(model_dir: Path) -> float:
     """The share of samples on the training prompts that end with the EOS before the budget."""
     backend = TransformersBackend(str(model_dir), batch_size=16, device="cpu")
-    frame = generate_completions(backend, backend.tokenizer, SFT_SET.assign(problem_id=range(len(SFT_SET))), PROMPTS,
-                                 SAMPLING)  # fmt: skip
+    ids = prompt_token_ids(backend.tokenizer, SFT_SET["problem"].tolist(), PROMPTS["system"], PROMPTS["user"])
+    frame = generate_completions(backend, ids, SFT_SET.assign(problem_id=range(len(SFT_SET))), SAMPLING)
     eos = backend.tokenizer.eos_token_id
     return sum(ids[-1] == eos and len(ids) < BUDGET for ids in frame["token_ids"]) / len(frame)
 
