@@ -114,7 +114,9 @@ def test_a_benchmark_with_an_empty_problem(tmp_path):
 
 def build_set_refusal(pool: Path, tmp_path: Path) -> str:
     out = tmp_path / "sft.parquet"
-    selection = json.dumps({"min_generation_length": 0, "length_unit": "chars", "min_accuracy": 0.0, "max_accuracy": 1.0})
+    selection = json.dumps(
+        {"min_generation_length": 0, "length_unit": "chars", "min_accuracy": 0.0, "max_accuracy": 1.0}
+    )
     message = refusal(["build-set", "--pool", str(pool), "--selection", selection, "--keep", "shortest-correct",
                        "--out", str(out)])  # fmt: skip
     assert not out.exists()

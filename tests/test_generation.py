@@ -310,7 +310,8 @@ def test_vllm_backend_engine_and_output_schema(fake_vllm, model_dir, backend, be
                "enforce_eager": False, "seed": 3}  # fmt: skip
     vllm_backend = make_backend("vllm", model_dir, options)
     chunking = {"enable_chunked_prefill": False} if fake_vllm["cpu"] else {}
-    assert fake_vllm["engine"] == {"model": model_dir, **options, "load_format": "safetensors", **chunking}  # the run's seed seeds the engine too
+    # The run's seed seeds the engine too; weights are read as safetensors only.
+    assert fake_vllm["engine"] == {"model": model_dir, **options, "load_format": "safetensors", **chunking}
     # On the CPU the worker sizes its threads from the cores it is bound to, not from the job's thread count.
     assert os.environ.get("MKL_NUM_THREADS") == (None if fake_vllm["cpu"] else "2")
     # ... and on as many cores as the job's threads, none of them kept back for the idle scheduler process.

@@ -35,7 +35,8 @@ EVAL = {"backend": "transformers", "batch_size": 2, "shard_size": 2, "dtype": "f
 def model_and_benchmark(tmp_path_factory):
     rows = world_rows("r", 0, 40, [2, 3], **WORLD)
     out = tmp_path_factory.mktemp("resume")
-    texts = [PROMPTS["system"], PROMPTS["user"]] + [r["problem"] for r in rows] + [g for r in rows for g in r["generations"]]
+    texts = [PROMPTS["system"], PROMPTS["user"], *(r["problem"] for r in rows)]
+    texts += [g for r in rows for g in r["generations"]]
     init_model(train_tokenizer(texts, 320), ARCH, seed=0, out_dir=out / "model")
     pd.DataFrame(rows)[["problem_id", "problem", "answer"]].to_parquet(out / "set.parquet", index=False)
     return out / "model", out / "set.parquet"
@@ -95,9 +96,10 @@ def test_shards_of_another_run_are_not_reused(model_and_benchmark, tmp_path):
 
 # ---- training: killed after a checkpoint, resumed, the same final weights ----
 
-SFT_TRAINER = {"learning_rate": 1e-3, "lr_scheduler_type": "cosine", "warmup_steps": 0, "per_device_train_batch_size": 4,
-               "gradient_accumulation_steps": 1, "max_length": 128, "packing": False, "gradient_checkpointing": False,
-               "bf16": False, "optim": "adamw_torch", "seed": 2025, "save_strategy": "steps", "save_steps": 2}  # fmt: skip
+SFT_TRAINER = {"learning_rate": 1e-3, "lr_scheduler_type": "cosine", "warmup_steps": 0,
+               "per_device_train_batch_size": 4, "gradient_accumulation_steps": 1, "max_length": 128,
+               "packing": False, "gradient_checkpointing": False, "bf16": False, "optim": "adamw_torch", "seed": 2025,
+               "save_strategy": "steps", "save_steps": 2}  # fmt: skip
 GRPO_TRAINER = {"learning_rate": 1e-4, "lr_scheduler_type": "cosine", "warmup_steps": 0, "max_steps": 6,
                 "per_device_train_batch_size": 8, "gradient_accumulation_steps": 1, "num_generations": 4,
                 "max_completion_length": 16, "temperature": 1.0, "top_p": 0.9, "min_p": 0.05, "beta": 0.04,
@@ -110,7 +112,8 @@ def training_command(stage: str, model: Path, data: Path, out: Path) -> list[str
               "--threads", "1"]  # fmt: skip
     if stage == "sft":
         return [sys.executable, "-m", "fastmath_r1.cli", "sft", "--model", str(model), "--data", str(data),
-                "--prompts", json.dumps(PROMPTS), "--trainer", json.dumps(SFT_TRAINER), "--epochs", "3", *common]  # fmt: skip
+                "--prompts", json.dumps(PROMPTS), "--trainer", json.dumps(SFT_TRAINER), "--epochs", "3",
+                *common]  # fmt: skip
     return [sys.executable, "-m", "fastmath_r1.cli", "grpo", "--model", str(model), "--prompts-table", str(data),
             "--prompts", json.dumps(PROMPTS), "--rewards", "format", "cosine", "length", "--reward-params",
             json.dumps({"cosine": {"max_len": 100}}), "--trainer", json.dumps(GRPO_TRAINER), *common]  # fmt: skip
