@@ -55,7 +55,9 @@ def outputs(out_dir: Path) -> dict[str, pd.DataFrame]:
 
 def test_an_evaluation_killed_halfway_keeps_its_shards_and_resumes_to_the_same_outputs(model_and_benchmark, tmp_path):
     model, benchmark = model_and_benchmark
+    start = time.time()
     clean = subprocess.run(evaluate_command(model, benchmark, tmp_path / "clean"), capture_output=True, text=True)
+    clean_s = time.time() - start
     assert clean.returncode == 0, clean.stderr[-2000:]
     assert "set: shard 40/40, 80 samples drawn at" in clean.stderr
 
@@ -72,7 +74,10 @@ def test_an_evaluation_killed_halfway_keeps_its_shards_and_resumes_to_the_same_o
     assert 20 <= kept < 40  # a shard cut off mid-write is a hidden temporary file, never a shard
     assert not (tmp_path / "killed" / "set" / "metrics.csv").exists()
 
+    start = time.time()
     resumed = subprocess.run(evaluate_command(model, benchmark, tmp_path / "killed"), capture_output=True, text=True)
+    rerun_s = time.time() - start
+    print(f"evaluation killed with {kept} of 40 shards written: clean run {clean_s:.1f} s, rerun {rerun_s:.1f} s")
     assert resumed.returncode == 0, resumed.stderr[-2000:]
     assert f"set: shard 40/40 ({kept} kept from an earlier run), {2 * (40 - kept)} samples drawn" in resumed.stderr
     for name, frame in outputs(tmp_path / "killed").items():
@@ -132,7 +137,9 @@ def test_training_killed_after_a_checkpoint_resumes_to_the_same_weights(stage, m
     data = tmp_path / "data.parquet"
     pd.DataFrame({"problem": [r["problem"] for r in rows], "generation": [r["generations"][0] for r in rows],
                   "answer": [str(r["answer"]) for r in rows]}).to_parquet(data, index=False)  # fmt: skip
+    start = time.time()
     clean = subprocess.run(training_command(stage, model, data, tmp_path / "clean"), capture_output=True, text=True)
+    clean_s = time.time() - start
     assert clean.returncode == 0, clean.stderr[-3000:]
 
     killed = tmp_path / "killed"
@@ -150,7 +157,9 @@ def test_training_killed_after_a_checkpoint_resumes_to_the_same_weights(stage, m
     cut.mkdir(exist_ok=True)
     (cut / "trainer_state.json").write_text('{"global_step": ')
 
+    start = time.time()
     resumed = subprocess.run(training_command(stage, model, data, killed), capture_output=True, text=True)
+    print(f"{stage} killed after checkpoint-4: clean run {clean_s:.1f} s, rerun {time.time() - start:.1f} s")
     assert resumed.returncode == 0, resumed.stderr[-3000:]
     assert "checkpoint-6 was cut off while it was saved: skipped" in resumed.stderr
     assert f"resuming from {killed / 'ckpt' / 'checkpoint-4'}" in resumed.stderr

@@ -1,6 +1,9 @@
 """The Snakemake workflow: planning, lint, config errors before any job, and the smoke run end to end."""
 
+import glob
 import os
+import random
+import signal
 import subprocess
 import sys
 import time
@@ -73,13 +76,20 @@ def test_bad_config_stops_before_any_job(tmp_path, override, message):
     assert not (tmp_path / "run" / "results").exists()
 
 
-@pytest.mark.slow
-def test_smoke_preset_runs_the_whole_dag(tmp_path):
+@pytest.fixture(scope="module")
+def smoke_run(tmp_path_factory) -> tuple[Path, float]:
+    """The smoke preset's `reproduce` from an empty folder: its working directory and wall time."""
+    workdir = tmp_path_factory.mktemp("smoke")
     start = time.time()
-    result = snakemake(tmp_path, "--cores", "2", "reproduce", "--configfile", str(SMOKE))
-    elapsed = time.time() - start
+    result = snakemake(workdir, "--cores", "2", "reproduce", "--configfile", str(SMOKE))
     assert result.returncode == 0, result.stderr[-4000:]
-    results = tmp_path / "results" / "smoke"
+    return workdir, time.time() - start
+
+
+@pytest.mark.slow
+def test_smoke_preset_runs_the_whole_dag(smoke_run):
+    workdir, elapsed = smoke_run
+    results = workdir / "results" / "smoke"
     table = pd.read_csv(results / "tables" / "sft_epochs.csv")
     assert sorted(table["sft_epochs"].unique()) == [0, 1, 2]
     assert set(table["benchmark"]) == {"aime24-mini", "aime25-mini"}
@@ -106,3 +116,60 @@ def test_smoke_preset_runs_the_whole_dag(tmp_path):
     assert report.count("| GRPO after SFT cuts tokens |") == 2
     # Speed is reported, not asserted: these machines are shared and noisy.
     print(f"smoke preset: {elapsed:.0f} s")
+
+
+def run_outputs(results: Path) -> dict[str, pd.DataFrame]:
+    """Every table, metric, grade and training curve of a run, by path; wall-clock columns and TRL's running token
+    count (which a checkpoint does not keep) left out."""
+    frames = {}
+    for path in sorted(results.rglob("*")):
+        if path.suffix == ".csv" and "timings" not in path.parts:
+            frame = pd.read_csv(path)
+        elif path.suffix == ".parquet" and "data" not in path.parts:
+            frame = pd.read_parquet(path)
+        else:
+            continue
+        frames[str(path.relative_to(results))] = frame.drop(columns=["step_time", "num_tokens"], errors="ignore")
+    return frames
+
+
+@pytest.mark.slow
+def test_killed_inside_sft_grpo_and_evaluation_the_reruns_end_with_the_clean_outputs(smoke_run, tmp_path):
+    """The kill harness: Snakemake's whole process group SIGKILLed inside an SFT job (after its first epoch's
+    checkpoint), a GRPO job (after its first step's) and an evaluation (after its first shard), at jobs drawn with a
+    fixed seed; each time `snakemake --unlock` and a rerun with --rerun-incomplete; the last rerun finishes. Every
+    table, metric, grade and curve then equals the clean run's."""
+    clean_dir, clean_s = smoke_run
+    rng = random.Random(2025)
+    smoke = f"{tmp_path}/results/smoke"
+    # Each kill point is a job that cannot have run before the previous kill: an arm that starts from sft-e2, then
+    # the evaluation of that arm's model.
+    arm = rng.choice(["recipe", "cosine", "accuracy", "accuracy-length"])
+    kill_points = [
+        ("SFT sft-e2", f"{smoke}/checkpoints/sft-e2/checkpoint-*/trainer_state.json"),
+        (f"GRPO {arm}", f"{smoke}/checkpoints/grpo-{arm}/checkpoint-1/trainer_state.json"),
+        (f"evaluation of grpo-{arm}", f"{smoke}/eval/grpo-{arm}/aime24-mini/shards/00000.parquet"),
+    ]
+    command = [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "-d", str(tmp_path), "--cores", "2",
+               "reproduce", "--configfile", str(SMOKE), "--rerun-incomplete"]  # fmt: skip
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
+    start = time.time()
+    for where, pattern in kill_points:
+        run = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               start_new_session=True)  # fmt: skip
+        deadline = time.time() + 600
+        while not glob.glob(pattern):
+            assert run.poll() is None and time.time() < deadline, f"the run ended before the kill {where}"
+            time.sleep(0.02)
+        os.killpg(run.pid, signal.SIGKILL)
+        run.wait()
+        print(f"killed {where} after {time.time() - start:.0f} s")
+        unlocked = snakemake(tmp_path, "--unlock", "reproduce", "--configfile", str(SMOKE))
+        assert unlocked.returncode == 0, unlocked.stderr[-2000:]
+    final = subprocess.run(command, env=env, capture_output=True, text=True, timeout=1200)
+    assert final.returncode == 0, final.stderr[-4000:]
+    print(f"kill harness: clean run {clean_s:.0f} s; killed 3 times and rerun: {time.time() - start:.0f} s in all")
+    expected, actual = run_outputs(clean_dir / "results" / "smoke"), run_outputs(Path(smoke))
+    assert actual.keys() == expected.keys()
+    for name, frame in expected.items():
+        pd.testing.assert_frame_equal(actual[name], frame, obj=name)
