@@ -139,8 +139,8 @@ def _read_file(path: Path, name: str) -> pd.DataFrame:
         raise BenchmarkError(f"benchmark {name!r}: {path}: no such file")
     try:
         return read_table(path)
-    except ValueError as error:  # an unsupported extension or a malformed table
-        raise BenchmarkError(f"benchmark {name!r}: cannot read {path}: {error}") from error
+    except InputError as error:  # an unsupported extension, an empty or malformed table
+        raise BenchmarkError(f"benchmark {name!r}: {error}") from error
 
 
 def load_hub(spec: dict, name: str) -> pd.DataFrame:

@@ -32,6 +32,8 @@ def read_table(path: str | Path, columns: list[str] = ()) -> pd.DataFrame:
     }
     if path.suffix not in readers:
         raise InputError(f"{path}: unsupported table format {path.suffix!r} (expected .parquet, .jsonl or .csv)")
+    if path.is_file() and path.stat().st_size == 0:
+        raise InputError(f"{path}: the file is empty")
     try:
         table = readers[path.suffix](path)
     except (OSError, ValueError, UnicodeError) as error:  # pyarrow's errors are OSError or ValueError subclasses

@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import json
 import time
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -78,11 +77,11 @@ def main() -> None:
         report[name] = {"seconds": round(seconds, 1), "tokens": tokens, "tokens_per_s": round(tokens / seconds, 1)}
         if name == "vllm":
             again, _ = sample(backend, ids[name], sampling, benchmark)
-            half = len(benchmark) // 2
-            first = backend.generate(ids[name][:half], sampling)
-            # Each request is seeded with the seed plus its index: the second half's indices start at `half`.
-            second = backend.generate(ids[name][half:], replace(sampling, seed=args.seed + half))
-            second = [replace(c, prompt_index=c.prompt_index + half) for c in second]
+            # The requests cut in two unequal slices, as a resumed run's shards cut them.
+            n_jobs = len(benchmark) * sampling.n
+            cut = n_jobs // 2 + 1
+            first = backend.generate(ids[name], sampling, range(0, cut))
+            second = backend.generate(ids[name], sampling, range(cut, n_jobs))
             split = completions_frame(first + second, benchmark)
             report["vllm_same_seed_same_samples"] = bool(again.equals(frames[name]))
             report["vllm_other_batches_same_samples"] = bool(split.equals(frames[name]))

@@ -68,7 +68,7 @@ def test_a_benchmark_with_a_non_integer_answer_where_integers_are_declared(tmp_p
 def test_an_empty_benchmark_file(tmp_path):
     path = tmp_path / "set.jsonl"
     path.write_text("")
-    assert f"{path}" in benchmark_refusal(path, tmp_path)
+    assert f"benchmark 'b': {path}: the file is empty" in benchmark_refusal(path, tmp_path)
 
 
 def test_a_benchmark_file_with_a_header_and_no_rows(tmp_path):
