@@ -144,20 +144,22 @@ def evaluate_model(
         pieces = [range(first, min(first + size, n_jobs)) for first in range(0, n_jobs, size)]
         log.info("%s: %d x %d completions of up to %d tokens from %s, in %d shards of %d", name, len(benchmark),
                  sampling.n, sampling.max_tokens, model_dir, len(pieces), size)  # fmt: skip
-        frames, kept, drawn, start = [], 0, 0, time.time()
+        frames, kept, drawn, drawing = [], 0, 0, 0.0
         for index, jobs in enumerate(pieces):
             frame = shards.load(index, len(jobs))
             if frame is None:
                 if backend is None:
                     backend = make_backend(eval_config["backend"], model_dir, eval_config)
+                start = time.time()
                 frame = generate_completions(backend, ids, benchmark, sampling, jobs)
+                drawing += time.time() - start
                 shards.save(index, frame)
                 drawn += len(jobs)
             else:
                 kept += 1
             frames.append(frame)
             left = n_jobs - jobs.stop
-            log.info("%s: %s", name, progress(index + 1, len(pieces), kept, drawn, left, time.time() - start))
+            log.info("%s: %s", name, progress(index + 1, len(pieces), kept, drawn, left, drawing))
         completions = pd.concat(frames).sort_values(["problem_id", "sample_index"]).reset_index(drop=True)
         metrics, grades = score(
             completions, benchmark, eval_config["budgets"], tokenizer, eval_config["pass_k"],

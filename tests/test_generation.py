@@ -300,7 +300,10 @@ def fake_vllm(monkeypatch, model_dir, request):
     calls["cpu"] = request.param
     monkeypatch.setenv("MKL_NUM_THREADS", "2")  # as Snakemake sets it for a job of 2 threads
     for name in ("VLLM_CPU_OMP_THREADS_BIND", "VLLM_CPU_NUM_OF_RESERVED_CPU"):
-        monkeypatch.delenv(name, raising=False)
+        # Set, then deleted: monkeypatch then removes what the backend sets here when the test ends. (A variable
+        # left behind in this process would bind every later vLLM engine that pytest's children start.)
+        monkeypatch.setenv(name, "unset")
+        monkeypatch.delenv(name)
     monkeypatch.setattr(torch, "get_num_threads", lambda: 1)  # the CLI's --threads 1
     return calls
 

