@@ -73,7 +73,10 @@ def build(name: str, out: Path, cpu: bool) -> Path:
     # Kept beside the venv: what it was built from.
     listed = venv / "requirements.txt"
     listed.write_text("\n".join(requirements(ENVS / f"{name}.yaml", cpu)) + "\n")
-    subprocess.run([uv, "pip", "install", "--quiet", *python, "-r", str(listed)], check=True, env=env)
+    # Bytecode compiled now, as pip does: uv does not by default, and where PYTHONDONTWRITEBYTECODE is set (as on these
+    # machines) every step would compile torch and vLLM again at each start.
+    install = [uv, "pip", "install", "--quiet", "--compile-bytecode", *python, "-r", str(listed)]
+    subprocess.run(install, check=True, env=env)
     if cpu:
         installed = subprocess.run([uv, "pip", "freeze", *python], check=True, capture_output=True, text=True).stdout
         if leftovers := [n for n in CUDA_LEFTOVERS if re.search(rf"^{n}==", installed, re.MULTILINE)]:
