@@ -594,9 +594,8 @@ def main(argv: list[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
     try:
         args.func(args)
-    except InputError as error:
-        raise SystemExit(f"fastmath-r1 {args.command}: {error}") from error
-    except OSError as error:  # a folder that cannot be written, a full disk: the error names the path
+    # OSError: a folder that cannot be written, a full disk; its message names the path.
+    except (InputError, OSError) as error:
         raise SystemExit(f"fastmath-r1 {args.command}: {error}") from error
 
 

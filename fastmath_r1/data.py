@@ -39,10 +39,16 @@ def read_table(path: str | Path, columns: list[str] = ()) -> pd.DataFrame:
     except (OSError, ValueError, UnicodeError) as error:  # pyarrow's errors are OSError or ValueError subclasses
         reason = str(error).splitlines()[0] if str(error) else type(error).__name__
         raise InputError(f"cannot read {path}: {reason}") from error
+    require_columns(table, columns, str(path))
+    return table
+
+
+def require_columns(table: pd.DataFrame, columns: list[str], origin: str, purpose: str = "") -> None:
+    """An InputError naming `origin` and the first missing of `columns` (`purpose` says what needs them)."""
     missing = [c for c in columns if c not in table.columns]
     if missing:
-        raise InputError(f"{path}: missing column(s) {', '.join(missing)} (has: {', '.join(map(str, table.columns))})")
-    return table
+        has = ", ".join(map(str, table.columns))
+        raise InputError(f"{origin}: missing column(s) {', '.join(missing)}{purpose} (has: {has})")
 
 
 def read_pool(path: Path) -> pd.DataFrame:
@@ -107,10 +113,7 @@ def to_openr1_shape(df: pd.DataFrame, fmt: str, origin: str) -> pd.DataFrame:
     truth, the answer is the trace's last \\boxed{} (rows without one are dropped).
     """
     if fmt == "openr1":
-        missing = [c for c in OPENR1_COLUMNS if c not in df.columns]
-        if missing:
-            has = ", ".join(map(str, df.columns))
-            raise InputError(f"{origin}: missing column(s) {', '.join(missing)} for the openr1 format (has: {has})")
+        require_columns(df, OPENR1_COLUMNS, origin, " for the openr1 format")
         return df[OPENR1_COLUMNS].assign(
             generations=df["generations"].map(list),
             correctness_math_verify=df["correctness_math_verify"].map(lambda f: [bool(x) for x in f]),

@@ -20,7 +20,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from fastmath_r1.data import grpo_prompts, sample_rows, select_hard, to_openr1_shape, trace_length
+from fastmath_r1.data import (
+    grpo_prompts,
+    require_columns,
+    sample_rows,
+    select_hard,
+    to_openr1_shape,
+    trace_length,
+)
 from fastmath_r1.errors import InputError
 
 log = logging.getLogger("fastmath_r1")
@@ -85,11 +92,7 @@ def grpo_prompt_set(dataset: dict, fmt: str) -> pd.DataFrame:
 def published_sft_set(dataset: dict) -> pd.DataFrame:
     """The authors' published stage-1 set, as it is, once it is known to hold a problem and a trace per row."""
     table = load_hub_table(dataset)
-    missing = {"problem", "generation"} - set(table.columns)
-    if missing:
-        raise InputError(
-            f"{describe(dataset)}: missing column(s) {', '.join(sorted(missing))} (has: {', '.join(table.columns)})"
-        )
+    require_columns(table, ["generation", "problem"], describe(dataset))
     log.info("%s: %d SFT rows", describe(dataset), len(table))
     return table
 
