@@ -2,7 +2,6 @@
 
 import multiprocessing
 import threading
-import time
 
 import pandas as pd
 import pytest
@@ -11,7 +10,6 @@ from conftest import shared_path
 from fastmath_r1.grading import (
     _VERIFIER,
     MAX_BOXES,
-    VERIFY_TIMEOUT_S,
     _as_int,
     answer_matches,
     gold_is_parsable,
@@ -131,16 +129,14 @@ def test_gold_is_parsable():
 # ---- bounded time on hostile text (tests/adversarial.py; perf/grading.py times it) ----
 
 
-def test_every_hostile_completion_gets_a_verdict_in_bounded_time():
+def test_every_hostile_completion_gets_a_verdict_without_the_time_bound(caplog):
+    """Each gets a verdict, and none needs math-verify's child killed: the linear box search and the pre-checks
+    carry them all (without them some take seconds, one kind hours). perf/grading.py times them."""
     from adversarial import adversarial_completions
 
-    slowest = (0.0, "")
     for kind, completion, gold in adversarial_completions(n=1200, seed=0):
-        start = time.perf_counter()
-        assert is_correct(completion, gold) in (True, False)
-        slowest = max(slowest, (time.perf_counter() - start, kind))
-    # Not a speed test (perf/grading.py measures): without the bounds some of these take seconds, one kind hours.
-    assert slowest[0] < 5, slowest
+        assert is_correct(completion, gold) in (True, False), kind
+    assert "math-verify took over" not in caplog.text
 
 
 def test_ordinary_hostile_kinds_keep_their_verdicts():
@@ -201,11 +197,10 @@ def test_verdicts_on_ordinary_answers_equal_math_verify_s_own():
 
 def test_the_time_bound_holds_in_a_thread_and_the_next_call_works():
     verdicts = []
-    start = time.perf_counter()
     thread = threading.Thread(target=lambda: verdicts.append(_VERIFIER.call("verify", "9^{9^{9^{9}}}", "1")))
     thread.start()
-    thread.join(30)
-    assert verdicts == [None] and time.perf_counter() - start < VERIFY_TIMEOUT_S + 5
+    thread.join(30)  # a guard against a hang (unbounded, sympy never returns), not a speed check
+    assert not thread.is_alive() and verdicts == [None]  # the child was killed: no verdict
     assert _VERIFIER.call("verify", r"\frac{1}{2}", "0.5") is True  # a new child process
 
 
