@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import torch
+from conftest import TINY_ARCH, TINY_WORLD
 from hub_server import DROP, FakeHub
 from huggingface_hub import (
     CommitOperationAdd,
@@ -39,26 +40,6 @@ REPO = "fast-math-repro/mini-r1"
 RECIPE = {"preset": "mini", "sft": {"epochs": 10}, "grpo": {"max_steps": 50}}
 DATASETS = ["fast-math-repro/world-mini"]
 PROMPTS = {"system": "Please reason step by step.", "user": "Solve: {problem}"}
-ARCH = {
-    "hidden_size": 32,
-    "intermediate_size": 64,
-    "num_hidden_layers": 1,
-    "num_attention_heads": 2,
-    "num_key_value_heads": 1,
-    "max_position_embeddings": 256,
-    "attn_implementation": "eager",
-}
-WORLD = {
-    "max_start": 99,
-    "max_value": 99,
-    "max_operand": 9,
-    "max_multiplier": 1,
-    "reuse_rate": 0.0,
-    "traces_per_problem": 2,
-    "max_verbosity": 2,
-    "recheck_spread": 1,
-    "slip_rate_per_step": 0.0,
-}
 EVAL = {
     "samples": 2,
     "budgets": [8, 16],
@@ -91,14 +72,14 @@ def hub(monkeypatch, tmp_path):
 
 @pytest.fixture(scope="module")
 def benchmark():
-    return pd.DataFrame(world_rows("w", 0, 6, [2, 3], **WORLD))
+    return pd.DataFrame(world_rows("w", 0, 6, [2, 3], **TINY_WORLD))
 
 
 @pytest.fixture(scope="module")
 def model_dir(tmp_path_factory, benchmark):
     texts = [PROMPTS["system"], PROMPTS["user"], *benchmark["problem"], *benchmark["generations"].explode()]
     out = tmp_path_factory.mktemp("checkpoint")
-    init_model(train_tokenizer(texts, 300), ARCH, seed=0, out_dir=out)
+    init_model(train_tokenizer(texts, 300), TINY_ARCH, seed=0, out_dir=out)
     return out
 
 

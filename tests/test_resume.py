@@ -15,15 +15,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import torch
+from conftest import TINY_ARCH, TINY_WORLD
 
 from fastmath_r1.model import init_model
 from fastmath_r1.tokenizer import train_tokenizer
 from fastmath_r1.world import world_rows
 
-ARCH = dict(hidden_size=32, intermediate_size=64, num_hidden_layers=1, num_attention_heads=2, num_key_value_heads=1,
-            max_position_embeddings=256, attn_implementation="eager")  # fmt: skip
-WORLD = dict(max_start=99, max_value=99, max_operand=9, max_multiplier=1, reuse_rate=0.0, traces_per_problem=2,
-             max_verbosity=2, recheck_spread=1, slip_rate_per_step=0.0)  # fmt: skip
 PROMPTS = {"system": "Please reason step by step.", "user": "Solve: {problem}"}
 # 40 problems x 2 samples in shards of 2: 40 shards.
 EVAL = {"backend": "transformers", "batch_size": 2, "shard_size": 2, "dtype": "float32", "samples": 2,
@@ -33,11 +30,11 @@ EVAL = {"backend": "transformers", "batch_size": 2, "shard_size": 2, "dtype": "f
 
 @pytest.fixture(scope="module")
 def model_and_benchmark(tmp_path_factory):
-    rows = world_rows("r", 0, 40, [2, 3], **WORLD)
+    rows = world_rows("r", 0, 40, [2, 3], **TINY_WORLD)
     out = tmp_path_factory.mktemp("resume")
     texts = [PROMPTS["system"], PROMPTS["user"], *(r["problem"] for r in rows)]
     texts += [g for r in rows for g in r["generations"]]
-    init_model(train_tokenizer(texts, 320), ARCH, seed=0, out_dir=out / "model")
+    init_model(train_tokenizer(texts, 320), TINY_ARCH, seed=0, out_dir=out / "model")
     pd.DataFrame(rows)[["problem_id", "problem", "answer"]].to_parquet(out / "set.parquet", index=False)
     return out / "model", out / "set.parquet"
 
@@ -133,7 +130,7 @@ def weights(model_dir: Path) -> dict:
 @pytest.mark.parametrize("stage", ["sft", "grpo"])
 def test_training_killed_after_a_checkpoint_resumes_to_the_same_weights(stage, model_and_benchmark, tmp_path):
     model, _ = model_and_benchmark
-    rows = world_rows("t", 1, 24, [2, 3], **WORLD)
+    rows = world_rows("t", 1, 24, [2, 3], **TINY_WORLD)
     data = tmp_path / "data.parquet"
     pd.DataFrame({"problem": [r["problem"] for r in rows], "generation": [r["generations"][0] for r in rows],
                   "answer": [str(r["answer"]) for r in rows]}).to_parquet(data, index=False)  # fmt: skip
