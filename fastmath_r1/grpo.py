@@ -12,13 +12,13 @@ from pathlib import Path
 
 import pandas as pd
 from datasets import Dataset, disable_progress_bars
-from transformers import AutoModelForCausalLM, AutoTokenizer
+from transformers import AutoTokenizer
 from trl import GRPOConfig, GRPOTrainer
 
 from fastmath_r1.data import prompt_messages, read_table
 from fastmath_r1.evaluate import prompt_token_ids
 from fastmath_r1.rewards import build_rewards, reject_unparsable_gold
-from fastmath_r1.training import StepCSVLogger, keep_matching_checkpoints, run_args, train_and_save
+from fastmath_r1.training import StepCSVLogger, keep_matching_checkpoints, load_for_training, run_args, train_and_save
 
 log = logging.getLogger("fastmath_r1")
 
@@ -99,7 +99,7 @@ def train_grpo(
     disable_progress_bars()
     tokenizer = AutoTokenizer.from_pretrained(model_dir)
     trainer = GRPOTrainer(
-        model=AutoModelForCausalLM.from_pretrained(model_dir, use_safetensors=True),
+        model=load_for_training(model_dir, trainer_args.get("bf16", False)),
         reward_funcs=reward_funcs,
         args=config,
         train_dataset=grpo_dataset(

@@ -11,11 +11,11 @@ import logging
 from pathlib import Path
 
 from datasets import Dataset, disable_progress_bars
-from transformers import AutoModelForCausalLM, AutoTokenizer
+from transformers import AutoTokenizer
 from trl import SFTConfig, SFTTrainer
 
 from fastmath_r1.data import read_table, to_prompt_completion
-from fastmath_r1.training import StepCSVLogger, keep_matching_checkpoints, run_args, train_and_save
+from fastmath_r1.training import StepCSVLogger, keep_matching_checkpoints, load_for_training, run_args, train_and_save
 
 log = logging.getLogger("fastmath_r1")
 
@@ -66,11 +66,7 @@ def train_sft(
     if chat_template:
         tokenizer.chat_template = chat_template
     trainer = SFTTrainer(
-        model=AutoModelForCausalLM.from_pretrained(
-            model_dir,
-            use_safetensors=True,
-            **({"attn_implementation": attn_implementation} if attn_implementation else {}),
-        ),
+        model=load_for_training(model_dir, trainer_args.get("bf16", False), attn_implementation),
         args=config,
         train_dataset=Dataset.from_pandas(train, preserve_index=False),
         processing_class=tokenizer,

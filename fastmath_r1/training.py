@@ -23,6 +23,21 @@ def device_args(bf16: bool) -> dict:
     return {"use_cpu": not torch.cuda.is_available(), "bf16": bf16}
 
 
+def load_for_training(model_dir: str, bf16: bool, attn_implementation: str | None = None):
+    """The model in the precision the run trains in: bfloat16 with bf16 (DeepSpeed keeps float32 master weights in
+    its optimizer), float32 without. transformers 5 would load the checkpoint's own dtype: SmolLM2's and
+    R1-Distill's are bfloat16, which a run with bf16 off would then train as bfloat16 weights (and, on a CPU
+    without bfloat16 units, about 4 times slower: measured in config/presets/paper-cpu.yaml)."""
+    from transformers import AutoModelForCausalLM
+
+    return AutoModelForCausalLM.from_pretrained(
+        model_dir,
+        dtype=torch.bfloat16 if bf16 else torch.float32,
+        use_safetensors=True,
+        **({"attn_implementation": attn_implementation} if attn_implementation else {}),
+    )
+
+
 def run_args(trainer_args: dict, checkpoint_dir: Path) -> dict:
     """The config's trainer section plus what every stage's run adds: where checkpoints go, the device,
     and one log line per step (to the rule log and the CSV; progress bars would only garble the log)."""
