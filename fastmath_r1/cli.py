@@ -374,24 +374,27 @@ def cmd_push(a):
 
 @command(
     "evaluate",
-    "sample completions at the largest budget, then grade every budget, on each benchmark in turn",
+    "sample completions at the largest budget, then grade every budget, on each benchmark of each protocol; "
+    "one engine for all, one call to it per round of shards",
     required("--model", "model directory", type=str),
     required("--model-name", "its name in tables", type=str),
-    required("--benchmark", "problem_id, problem, answer tables", type=_name_path, nargs="+", metavar="NAME=PATH"),
-    config_json("--prompts", "system and user prompt"),
-    config_json("--eval", "the config's eval section"),
+    # A protocol is one each of --benchmark, --prompts, --eval and --out-dir, given again for the next one.
+    required("--benchmark", "problem_id, problem, answer tables", type=_name_path, nargs="+", metavar="NAME=PATH",
+             action="append"),
+    required("--prompts", "JSON: system and user prompt", type=_json, action="append"),
+    required("--eval", "JSON: the config's eval section", type=_json, action="append"),
     required("--out-dir", "gets <benchmark>/completions.parquet (every raw completion), metrics.csv (per budget) "
-             "and grades.parquet (per sample and budget); <benchmark>/shards/ while it runs"),
+             "and grades.parquet (per sample and budget); <benchmark>/shards/ while it runs", action="append"),
     THREADS,
 )  # fmt: skip
 def cmd_evaluate(a):
-    from fastmath_r1.evaluate import evaluate_model
+    from fastmath_r1.evaluate import Protocol, evaluate_model
 
+    if not len(a.benchmark) == len(a.prompts) == len(a.eval) == len(a.out_dir):
+        raise InputError("--benchmark, --prompts, --eval and --out-dir: one of each per protocol")
     _set_threads(a.threads)
-    for name, completions, metrics, grades in evaluate_model(
-        a.model, a.model_name, dict(a.benchmark), a.prompts, a.eval, a.out_dir
-    ):
-        out = a.out_dir / name
+    protocols = [Protocol(o, dict(b), p, e) for b, p, e, o in zip(a.benchmark, a.prompts, a.eval, a.out_dir)]
+    for out, completions, metrics, grades in evaluate_model(a.model, a.model_name, protocols):
         out.mkdir(parents=True, exist_ok=True)
         completions.to_parquet(out / "completions.parquet", index=False)
         metrics.to_csv(out / "metrics.csv", index=False)

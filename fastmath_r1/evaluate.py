@@ -13,12 +13,14 @@ import os
 import shutil
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
 from fastmath_r1.data import prompt_messages, read_table
-from fastmath_r1.generation import Backend, Completion, Sampling, make_backend, truncate
+from fastmath_r1.errors import InputError
+from fastmath_r1.generation import Backend, Completion, Draw, Sampling, make_backend, truncate
 from fastmath_r1.grading import answer_matches, normalize_answer, parse_answer
 from fastmath_r1.metrics import summarize
 
@@ -120,56 +122,112 @@ def sampling_from_config(eval_config: dict) -> Sampling:
     )
 
 
+@dataclass
+class Protocol:
+    """One sampling protocol of a model's evaluation: its benchmarks (name -> table), prompts and eval settings,
+    and the folder that gets `<benchmark>/`."""
+
+    out_dir: Path
+    benchmarks: dict[str, Path]
+    prompts: dict
+    eval: dict
+
+
+# The eval settings the engine is built from: protocols that share one engine must agree on them.
+ENGINE_KEYS = ("backend", "dtype", "batch_size", "max_model_len", "gpu_memory_utilization", "enforce_eager",
+               "tensor_parallel_size", "seed")  # fmt: skip
+
+
+@dataclass
+class Task:
+    """One benchmark of one protocol: its prompts, its shards and those already drawn."""
+
+    name: str
+    folder: Path
+    benchmark: pd.DataFrame
+    ids: list[list[int]]
+    sampling: Sampling
+    config: dict
+    shards: Shards
+    pieces: list[range]
+    frames: dict[int, pd.DataFrame]
+    kept: int = 0
+    drawn: int = 0
+    drawing: float = 0.0
+
+    def missing(self) -> list[int]:
+        return [i for i in range(len(self.pieces)) if i not in self.frames]
+
+
 def evaluate_model(
-    model_dir: str, model_name: str, benchmarks: dict[str, Path], prompts: dict, eval_config: dict, out_dir: Path
-) -> Iterator[tuple[str, pd.DataFrame, pd.DataFrame, pd.DataFrame]]:
-    """For each benchmark (name -> table), as soon as it is done: its name, the raw completions, the metrics
+    model_dir: str, model_name: str, protocols: list[Protocol]
+) -> Iterator[tuple[Path, pd.DataFrame, pd.DataFrame, pd.DataFrame]]:
+    """For each benchmark of each protocol, as soon as it is done: its folder, the raw completions, the metrics
     per budget and the per-sample grades, the last two labelled with the model's and the benchmark's names.
 
-    The samples are drawn in shards of `eval.shard_size` requests, each written to
-    `<out_dir>/<benchmark>/shards/` as soon as it is drawn (complete or absent: written under another name, then
-    renamed). A rerun of the same run (the same model files, prompts, sampling and problems) keeps the shards it
-    finds and draws only the others, the same samples an uninterrupted run draws (generation.py). The model loads
-    once, and only when a shard is missing; a benchmark's shards are removed once the caller has its results."""
+    The samples are drawn in shards of `eval.shard_size` requests, each written to `<folder>/shards/` as soon
+    as it is drawn (complete or absent: written under another name, then renamed). A rerun of the same run (the
+    same model files, prompts, sampling and problems) keeps the shards it finds and draws only the others, the
+    same samples an uninterrupted run draws (generation.py). The model loads once, and only when a shard is
+    missing; each round draws the next missing shard of every benchmark of every protocol in one call to the
+    backend (vLLM shares its decoding steps among them). A benchmark's shards are removed once the caller has its
+    results."""
     from transformers import AutoTokenizer
 
+    for key in ENGINE_KEYS:
+        if len({json.dumps(p.eval.get(key)) for p in protocols}) > 1:
+            raise InputError(f"eval.{key} differs between the protocols of one evaluation, which share one engine")
     tokenizer = AutoTokenizer.from_pretrained(model_dir)
-    sampling = sampling_from_config(eval_config)
+    tasks = [task(tokenizer, model_dir, p, name, path) for p in protocols for name, path in p.benchmarks.items()]
     backend = None
-    for name, path in benchmarks.items():
-        benchmark = read_table(path, ["problem_id", "problem", "answer"])
-        ids = prompt_token_ids(tokenizer, benchmark["problem"].tolist(), prompts["system"], prompts["user"])
-        shards = Shards(out_dir / name / "shards", run_key(model_dir, ids, benchmark, eval_config))
-        size, n_jobs = eval_config["shard_size"], len(ids) * sampling.n
-        pieces = [range(first, min(first + size, n_jobs)) for first in range(0, n_jobs, size)]
-        log.info("%s: %d x %d completions of up to %d tokens from %s, in %d shards of %d", name, len(benchmark),
-                 sampling.n, sampling.max_tokens, model_dir, len(pieces), size)  # fmt: skip
-        frames, kept, drawn, drawing = [], 0, 0, 0.0
-        for index, jobs in enumerate(pieces):
-            frame = shards.load(index, len(jobs))
-            if frame is None:
-                if backend is None:
-                    backend = make_backend(eval_config["backend"], model_dir, eval_config)
-                start = time.time()
-                frame = generate_completions(backend, ids, benchmark, sampling, jobs)
-                drawing += time.time() - start
-                shards.save(index, frame)
-                drawn += len(jobs)
-            else:
-                kept += 1
-            frames.append(frame)
-            left = n_jobs - jobs.stop
-            log.info("%s: %s", name, progress(index + 1, len(pieces), kept, drawn, left, drawing))
-        completions = pd.concat(frames).sort_values(["problem_id", "sample_index"]).reset_index(drop=True)
-        metrics, grades = score(
-            completions, benchmark, eval_config["budgets"], tokenizer, eval_config["pass_k"],
-            eval_config["bootstrap_resamples"], eval_config["seed"],
-        )  # fmt: skip
-        for frame in (metrics, grades):
-            frame.insert(0, "benchmark", name)
-            frame.insert(0, "model", model_name)
-        yield name, completions, metrics, grades
-        shards.remove()
+    while True:
+        for done in [t for t in tasks if not t.missing()]:
+            tasks.remove(done)
+            yield done.folder, *scored(done, tokenizer, model_name)
+            done.shards.remove()
+        if not tasks:
+            return
+        rounds = [(t, t.missing()[0]) for t in tasks]
+        if backend is None:
+            backend = make_backend(protocols[0].eval["backend"], model_dir, protocols[0].eval)
+        start = time.time()
+        drawn = backend.generate_all([Draw(t.ids, t.sampling, t.pieces[i]) for t, i in rounds])
+        seconds = time.time() - start
+        for (t, index), completions in zip(rounds, drawn):
+            t.frames[index] = completions_frame(completions, t.benchmark)
+            t.shards.save(index, t.frames[index])
+            t.drawn += len(t.pieces[index])
+            t.drawing += seconds
+            left = sum(len(t.pieces[i]) for i in t.missing())
+            log.info("%s: %s", t.folder, progress(len(t.frames), len(t.pieces), t.kept, t.drawn, left, t.drawing))
+
+
+def task(tokenizer, model_dir: str, protocol: Protocol, name: str, path: Path) -> Task:
+    benchmark = read_table(path, ["problem_id", "problem", "answer"])
+    prompts = protocol.prompts
+    ids = prompt_token_ids(tokenizer, benchmark["problem"].tolist(), prompts["system"], prompts["user"])
+    folder = protocol.out_dir / name
+    shards = Shards(folder / "shards", run_key(model_dir, ids, benchmark, protocol.eval))
+    sampling = sampling_from_config(protocol.eval)
+    size, n_jobs = protocol.eval["shard_size"], len(ids) * sampling.n
+    pieces = [range(first, min(first + size, n_jobs)) for first in range(0, n_jobs, size)]
+    frames = {i: f for i, jobs in enumerate(pieces) if (f := shards.load(i, len(jobs))) is not None}
+    log.info("%s: %d x %d completions of up to %d tokens from %s, in %d shards of %d%s", folder, len(benchmark),
+             sampling.n, sampling.max_tokens, model_dir, len(pieces), size,
+             f" ({len(frames)} kept from an earlier run)" if frames else "")  # fmt: skip
+    return Task(name, folder, benchmark, ids, sampling, protocol.eval, shards, pieces, frames, len(frames))
+
+
+def scored(t: Task, tokenizer, model_name: str) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    completions = pd.concat(t.frames.values()).sort_values(["problem_id", "sample_index"]).reset_index(drop=True)
+    metrics, grades = score(
+        completions, t.benchmark, t.config["budgets"], tokenizer, t.config["pass_k"],
+        t.config["bootstrap_resamples"], t.config["seed"],
+    )  # fmt: skip
+    for frame in (metrics, grades):
+        frame.insert(0, "benchmark", t.name)
+        frame.insert(0, "model", model_name)
+    return completions, metrics, grades
 
 
 def progress(done: int, shards: int, kept: int, drawn: int, left: int, seconds: float) -> str:

@@ -9,7 +9,9 @@ The samples to draw are the requests of `requests(n_prompts, n)`, sample by samp
 slice of them (`jobs`) and draws the same samples for a request whichever slice it comes in, so that an evaluation
 cut into shards, or resumed after a crash, gives the samples of one uninterrupted run: vLLM seeds each request
 (the run's seed plus its index); transformers seeds each batch of `batch_size` requests (the run's seed plus the
-batch's index), so its slices must start at a batch boundary.
+batch's index), so its slices must start at a batch boundary. `generate_all` takes several such slices (of several
+benchmarks, under several sampling settings) at once: vLLM draws them in one engine call, whose decoding steps
+they share; transformers draws them in turn.
 """
 
 from __future__ import annotations
@@ -52,9 +54,21 @@ class Completion:
         return len(self.token_ids)
 
 
+@dataclass(frozen=True)
+class Draw:
+    """Requests `jobs` of `requests(len(prompts), sampling.n)`."""
+
+    prompts: list[list[int]]
+    sampling: Sampling
+    jobs: range
+
+
 class Backend(Protocol):
     def generate(self, prompts: list[list[int]], sampling: Sampling, jobs: range | None = None) -> list[Completion]:
         """The completions of requests `jobs` (all of them by default) of `requests(len(prompts), sampling.n)`."""
+
+    def generate_all(self, draws: list[Draw]) -> list[list[Completion]]:
+        """The completions of each draw, as `generate` gives them."""
 
 
 def requests(n_prompts: int, n: int) -> list[tuple[int, int]]:
@@ -90,6 +104,9 @@ class TransformersBackend:
         ).to(self.device)
         self.model.eval()
         self.batch_size = batch_size
+
+    def generate_all(self, draws: list[Draw]) -> list[list[Completion]]:
+        return [self.generate(d.prompts, d.sampling, d.jobs) for d in draws]
 
     def generate(self, prompts: list[list[int]], sampling: Sampling, jobs: range | None = None) -> list[Completion]:
         every = requests(len(prompts), sampling.n)
@@ -183,20 +200,27 @@ class VLLMBackend:
         self.tokenizer = self.llm.get_tokenizer()
 
     def generate(self, prompts: list[list[int]], sampling: Sampling, jobs: range | None = None) -> list[Completion]:
+        jobs = range(len(prompts) * sampling.n) if jobs is None else jobs
+        return self.generate_all([Draw(prompts, sampling, jobs)])[0]
+
+    def generate_all(self, draws: list[Draw]) -> list[list[Completion]]:
         from vllm import SamplingParams
 
-        every = requests(len(prompts), sampling.n)
-        jobs = range(len(every)) if jobs is None else jobs
-        kwargs = vllm_sampling_kwargs(sampling)
-        params = [SamplingParams(**kwargs, seed=sampling.seed + i) for i in jobs]
-        inputs = [{"prompt_token_ids": prompts[every[i][1]]} for i in jobs]
-        outputs = self.llm.generate(inputs, params, use_tqdm=False)
-        return [
-            Completion(every[i][1], every[i][0], o.text, tuple(o.token_ids), "length" if o.finish_reason == "length"
-                       else "stop")
-            for i, request in zip(jobs, outputs)
-            for o in request.outputs
-        ]  # fmt: skip
+        inputs, params, owners = [], [], []
+        for d, draw in enumerate(draws):
+            every = requests(len(draw.prompts), draw.sampling.n)
+            kwargs = vllm_sampling_kwargs(draw.sampling)
+            for i in draw.jobs:
+                inputs.append({"prompt_token_ids": draw.prompts[every[i][1]]})
+                params.append(SamplingParams(**kwargs, seed=draw.sampling.seed + i))
+                owners.append((d, *every[i]))
+        outputs = self.llm.generate(inputs, params, use_tqdm=False)  # in the order of the inputs
+        completions: list[list[Completion]] = [[] for _ in draws]
+        for (d, sample, prompt), request in zip(owners, outputs):
+            (o,) = request.outputs  # n = 1
+            reason = "length" if o.finish_reason == "length" else "stop"
+            completions[d].append(Completion(prompt, sample, o.text, tuple(o.token_ids), reason))
+        return completions
 
 
 def cpu_bind_list(threads: int) -> str:

@@ -220,6 +220,27 @@ class Plan:
     def protocol_benchmarks(self, name: str) -> list[str]:
         return self.eval_benchmarks if name == "eval" else self.aimo["benchmarks"]
 
+    def evaluation_protocols(self, model: str) -> list[str]:
+        """The protocols one evaluation job samples for `model` (one engine for all): `eval`, and `eval-aimo` for
+        the AIMO table's models where it samples again (aimo.reuse_eval: false)."""
+        return ["eval"] + (["eval-aimo"] if model in self.aimo_models and not self.aimo["reuse_eval"] else [])
+
+    def protocol_files(self, protocols: list[str], kind: str) -> list[str]:
+        """`kind` (completions.parquet, metrics.csv, grades.parquet) of each protocol's benchmarks, for the
+        `{model}` wildcard."""
+        return [f"{self.results}/{p}/{{model}}/{b}/{kind}" for p in protocols for b in self.protocol_benchmarks(p)]
+
+    def evaluate_args(self, protocols: list[str], model: str) -> str:
+        """The `fastmath-r1 evaluate` arguments of `model`'s protocols, shell-quoted."""
+        args = []
+        for name in protocols:
+            protocol = self.protocol(name)
+            args += ["--benchmark", *(f"{b}={self.benchmark_file(b)}" for b in self.protocol_benchmarks(name))]
+            args += ["--prompts", json.dumps(protocol["prompts"], sort_keys=True)]
+            args += ["--eval", json.dumps(protocol["eval"], sort_keys=True)]
+            args += ["--out-dir", f"{self.results}/{name}/{model}"]
+        return shlex.join(args)
+
     def protocol(self, name: str) -> dict:
         """The prompts and sampling of a protocol: `eval` (the paper's evaluation) or `eval-aimo` (the
         AIMO-2 protocol's prompt asking for the answer modulo 1000, its sample count and budgets)."""

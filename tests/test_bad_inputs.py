@@ -223,6 +223,16 @@ def test_an_evaluation_benchmark_without_a_problem_column(model_dir, tmp_path):
     assert not (tmp_path / "eval" / "s" / "completions.parquet").exists()
 
 
+def test_an_evaluation_with_a_protocol_short_of_its_prompts(model_dir, tmp_path):
+    table = tmp_path / "set.parquet"
+    pd.DataFrame({"problem_id": ["a"], "problem": ["1+1?"], "answer": [2]}).to_parquet(table)
+    message = refusal(["evaluate", "--model", str(model_dir), "--model-name", "m", "--benchmark", f"s={table}",
+                       "--benchmark", f"t={table}", "--prompts", '{"system": "", "user": "{problem}"}', "--eval", "{}",
+                       "--eval", "{}", "--out-dir", str(tmp_path / "a"), "--out-dir", str(tmp_path / "b"),
+                       "--threads", "1"])  # fmt: skip
+    assert "--benchmark, --prompts, --eval and --out-dir: one of each per protocol" in message
+
+
 # ---- config: keys, types and cross-key contradictions, refused by Snakemake before any job ----
 
 CONFIG_CASES = [

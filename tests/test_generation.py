@@ -2,13 +2,18 @@
 
 import importlib.util
 import os
+from pathlib import Path
 
 import pandas as pd
 import pytest
 import torch
+from conftest import TINY_ARCH, TINY_WORLD
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
+from fastmath_r1.errors import InputError
 from fastmath_r1.evaluate import (
+    Protocol,
+    evaluate_model,
     generate_completions,
     prompt_token_ids,
     sampling_from_config,
@@ -29,31 +34,11 @@ from fastmath_r1.tokenizer import train_tokenizer
 from fastmath_r1.world import world_rows
 
 PROMPTS = {"system": "Please reason step by step.", "user": "Solve: {problem}"}
-ARCH = dict(
-    hidden_size=32,
-    intermediate_size=64,
-    num_hidden_layers=1,
-    num_attention_heads=2,
-    num_key_value_heads=1,
-    max_position_embeddings=256,
-    attn_implementation="eager",
-)
-WORLD = dict(
-    max_start=99,
-    max_value=99,
-    max_operand=9,
-    max_multiplier=1,
-    reuse_rate=0.0,
-    traces_per_problem=2,
-    max_verbosity=2,
-    recheck_spread=1,
-    slip_rate_per_step=0.0,
-)
 
 
 @pytest.fixture(scope="module")
 def rows():
-    return world_rows("t", 0, 12, [2, 3], **WORLD)
+    return world_rows("t", 0, 12, [2, 3], **TINY_WORLD)
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +49,7 @@ def model_dir(tmp_path_factory, rows):
         + [g for r in rows for g in r["generations"]]
     )
     out = tmp_path_factory.mktemp("model")
-    init_model(train_tokenizer(texts, 320), ARCH, seed=0, out_dir=out)
+    init_model(train_tokenizer(texts, 320), TINY_ARCH, seed=0, out_dir=out)
     return str(out)
 
 
@@ -347,3 +332,47 @@ def test_vllm_backend_engine_and_output_schema(fake_vllm, model_dir, backend, be
     # Problem p's sample s is request s x problems + p, with seed 3 plus that (the fake stops on even seeds).
     reasons = ["length" if (3 + s * len(benchmark) + p) % 2 else "stop" for p in range(len(benchmark)) for s in (0, 1)]
     assert frame["finish_reason"].tolist() == reasons
+
+
+def evaluation_config(**overrides) -> dict:
+    return {"backend": "transformers", "batch_size": 5, "shard_size": 10, "dtype": "float32", "samples": 2,
+            "budgets": [8, 16], "temperature": 1.0, "top_p": 0.9, "min_p": 0.05, "stop_at_think_end": False,
+            "seed": 3, "pass_k": [2], "bootstrap_resamples": 20} | overrides  # fmt: skip
+
+
+def test_two_protocols_share_each_round_of_draws_and_give_what_each_gives_alone(model_dir, benchmark, tmp_path,
+                                                                                 monkeypatch):  # fmt: skip
+    table = tmp_path / "set.parquet"
+    benchmark.to_parquet(table, index=False)
+    paper = evaluation_config()  # 12 problems x 2 samples: 3 shards
+    other = evaluation_config(samples=1, budgets=[12], stop_at_think_end=True, pass_k=[1])  # 12 x 1: 2 shards
+    rounds = []
+    draw_all = TransformersBackend.generate_all
+    monkeypatch.setattr(TransformersBackend, "generate_all",
+                        lambda self, draws: rounds.append(len(draws)) or draw_all(self, draws))  # fmt: skip
+
+    def run(protocols):
+        return {folder.relative_to(tmp_path): frames for folder, *frames in evaluate_model(model_dir, "m", protocols)}
+
+    together = run(
+        [
+            Protocol(tmp_path / "both" / "eval", {"s": table}, PROMPTS, paper),
+            Protocol(tmp_path / "both" / "aimo", {"s": table}, {"system": "", "user": "{problem}"}, other),
+        ]
+    )
+    assert rounds == [2, 2, 1]  # one call per round: the next shard of each protocol's benchmark
+    alone = run([Protocol(tmp_path / "one" / "eval", {"s": table}, PROMPTS, paper)])
+    alone |= run([Protocol(tmp_path / "one" / "aimo", {"s": table}, {"system": "", "user": "{problem}"}, other)])
+    assert sorted(together) == [Path("both/aimo/s"), Path("both/eval/s")]
+    for folder, frames in together.items():
+        for got, expected in zip(frames, alone[Path("one", *folder.parts[1:])]):
+            pd.testing.assert_frame_equal(got, expected)
+
+
+def test_protocols_that_would_need_two_engines_are_refused(model_dir, benchmark, tmp_path):
+    table = tmp_path / "set.parquet"
+    benchmark.to_parquet(table, index=False)
+    protocols = [Protocol(tmp_path / p, {"s": table}, PROMPTS, evaluation_config(dtype=d))
+                 for p, d in [("a", "float32"), ("b", "bfloat16")]]  # fmt: skip
+    with pytest.raises(InputError, match="eval.dtype differs between the protocols of one evaluation"):
+        next(evaluate_model(model_dir, "m", protocols))

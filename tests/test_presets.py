@@ -21,12 +21,12 @@ PAPER = load_config(PRESETS / "paper.yaml")
 RECIPE_RULES = {"download_model", "load_benchmark", "sft", "packing", "grpo", "evaluate", "aimo_grades", "data_card"}
 RECIPE_RULES |= TABLE_RULES
 EXPECTED_RULES = {
-    "paper": RECIPE_RULES | {"hub_source", "sft_set", "grpo_set", "evaluate_aimo"},
-    "paper-cpu": RECIPE_RULES | {"hub_source", "sft_set", "grpo_set", "evaluate_aimo"},
-    "paper-bfd": RECIPE_RULES | {"hub_source", "sft_set", "grpo_set", "evaluate_aimo"},
-    "paper-7b": RECIPE_RULES | {"hub_source", "sft_set", "grpo_set", "evaluate_aimo"},
-    "paper-1.5b": RECIPE_RULES | {"hub_source", "sft_set", "grpo_set", "evaluate_aimo"},
-    "single-gpu": RECIPE_RULES | {"published_sft_set", "published_grpo_set", "evaluate_aimo"},
+    "paper": RECIPE_RULES | {"hub_source", "sft_set", "grpo_set", "evaluate_with_aimo"},
+    "paper-cpu": RECIPE_RULES | {"hub_source", "sft_set", "grpo_set", "evaluate_with_aimo"},
+    "paper-bfd": RECIPE_RULES | {"hub_source", "sft_set", "grpo_set", "evaluate_with_aimo"},
+    "paper-7b": RECIPE_RULES | {"hub_source", "sft_set", "grpo_set", "evaluate_with_aimo"},
+    "paper-1.5b": RECIPE_RULES | {"hub_source", "sft_set", "grpo_set", "evaluate_with_aimo"},
+    "single-gpu": RECIPE_RULES | {"published_sft_set", "published_grpo_set", "evaluate_with_aimo"},
     "released": {"download_model", "load_benchmark", "evaluate", "released_budget_sweep", "data_card"},
     "smoke": RECIPE_RULES - {"download_model", "load_benchmark"} | MINIATURE_RULES,
 }

@@ -1,7 +1,8 @@
 # Every raw completion is kept: k samples per problem at the largest budget, then the grades and metrics at
 # every budget with bootstrap CIs. One job per model, so the model and the engine load once for all its
-# benchmarks (a vLLM engine takes half a minute to start on a CPU, minutes for a 14B model on a GPU). Two
-# sampling protocols (Plan.protocol): `eval`, the paper's evaluation, and `eval-aimo`, the AIMO-2 protocol's.
+# benchmarks and both sampling protocols (Plan.evaluation_protocols): `eval`, the paper's evaluation, and
+# `eval-aimo`, the AIMO-2 protocol's, for the AIMO table's models (a vLLM engine takes half a minute to start on
+# a CPU, minutes for a 14B model on a GPU).
 
 
 rule evaluate:
@@ -10,9 +11,9 @@ rule evaluate:
         model=PLAN.model_dir("{model}"),
         benchmarks=[PLAN.benchmark_file(b) for b in PLAN.protocol_benchmarks("eval")],
     output:
-        completions=expand(f"{R}/eval/{{{{model}}}}/{{b}}/completions.parquet", b=PLAN.protocol_benchmarks("eval")),
-        metrics=expand(f"{R}/eval/{{{{model}}}}/{{b}}/metrics.csv", b=PLAN.protocol_benchmarks("eval")),
-        grades=expand(f"{R}/eval/{{{{model}}}}/{{b}}/grades.parquet", b=PLAN.protocol_benchmarks("eval")),
+        completions=PLAN.protocol_files(["eval"], "completions.parquet"),
+        metrics=PLAN.protocol_files(["eval"], "metrics.csv"),
+        grades=PLAN.protocol_files(["eval"], "grades.parquet"),
     log:
         f"{R}/logs/eval/{{model}}.log",
     benchmark:
@@ -24,44 +25,29 @@ rule evaluate:
         gpu=config["eval"]["gpus"],
     params:
         cli=PLAN.cli("eval"),
-        benchmarks=" ".join(f"{b}={PLAN.benchmark_file(b)}" for b in PLAN.protocol_benchmarks("eval")),
-        prompts=as_json(PLAN.protocol("eval")["prompts"]),
-        eval=as_json(PLAN.protocol("eval")["eval"]),
-        out_dir=f"{R}/eval/{{model}}",
+        protocols=lambda wildcards: PLAN.evaluate_args(["eval"], wildcards.model),
     shell:
-        "{params.cli} evaluate --model {input.model} --model-name {wildcards.model} --benchmark {params.benchmarks} "
-        "--prompts {params.prompts:q} --eval {params.eval:q} --out-dir {params.out_dir} --threads {threads} "
-        "> {log} 2>&1"
+        "{params.cli} evaluate --model {input.model} --model-name {wildcards.model} {params.protocols} "
+        "--threads {threads} > {log} 2>&1"
 
 
-rule evaluate_aimo:
-    """The AIMO-2 protocol (its own prompt, samples and budgets) of one model on the AIMO benchmarks."""
-    input:
-        model=PLAN.model_dir("{model}"),
-        benchmarks=[PLAN.benchmark_file(b) for b in PLAN.protocol_benchmarks("eval-aimo")],
-    output:
-        completions=expand(
-            f"{R}/eval-aimo/{{{{model}}}}/{{b}}/completions.parquet", b=PLAN.protocol_benchmarks("eval-aimo")
-        ),
-        metrics=expand(f"{R}/eval-aimo/{{{{model}}}}/{{b}}/metrics.csv", b=PLAN.protocol_benchmarks("eval-aimo")),
-        grades=expand(f"{R}/eval-aimo/{{{{model}}}}/{{b}}/grades.parquet", b=PLAN.protocol_benchmarks("eval-aimo")),
-    log:
-        f"{R}/logs/eval-aimo/{{model}}.log",
-    benchmark:
-        f"{R}/timings/eval-aimo/{{model}}.tsv"
-    conda:
-        "../../envs/eval.yaml"
-    threads: PLAN.job_threads("eval")
-    resources:
-        gpu=config["eval"]["gpus"],
-    params:
-        cli=PLAN.cli("eval"),
-        benchmarks=" ".join(f"{b}={PLAN.benchmark_file(b)}" for b in PLAN.protocol_benchmarks("eval-aimo")),
-        # A function: the AIMO prompt exists only when the protocol runs (aimo.reuse_eval: false).
-        prompts=lambda wildcards: json.dumps(PLAN.protocol("eval-aimo")["prompts"], sort_keys=True),
-        eval=lambda wildcards: json.dumps(PLAN.protocol("eval-aimo")["eval"], sort_keys=True),
-        out_dir=f"{R}/eval-aimo/{{model}}",
-    shell:
-        "{params.cli} evaluate --model {input.model} --model-name {wildcards.model} --benchmark {params.benchmarks} "
-        "--prompts {params.prompts:q} --eval {params.eval:q} --out-dir {params.out_dir} --threads {threads} "
-        "> {log} 2>&1"
+if not PLAN.aimo["reuse_eval"]:
+
+    use rule evaluate as evaluate_with_aimo with:
+        input:
+            model=PLAN.model_dir("{model}"),
+            benchmarks=[
+                PLAN.benchmark_file(b)
+                for b in dict.fromkeys(PLAN.protocol_benchmarks("eval") + PLAN.protocol_benchmarks("eval-aimo"))
+            ],
+        output:
+            completions=PLAN.protocol_files(["eval", "eval-aimo"], "completions.parquet"),
+            metrics=PLAN.protocol_files(["eval", "eval-aimo"], "metrics.csv"),
+            grades=PLAN.protocol_files(["eval", "eval-aimo"], "grades.parquet"),
+        wildcard_constraints:
+            model=one_of(PLAN.aimo_models),
+        params:
+            cli=PLAN.cli("eval"),
+            protocols=lambda wildcards: PLAN.evaluate_args(["eval", "eval-aimo"], wildcards.model),
+
+    ruleorder: evaluate_with_aimo > evaluate
