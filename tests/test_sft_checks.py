@@ -42,7 +42,7 @@ SFT_SET = pd.DataFrame(
 )
 TRAINER = {"learning_rate": 1e-4, "lr_scheduler_type": "constant", "warmup_steps": 0, "per_device_train_batch_size": 4,
            "gradient_accumulation_steps": 1, "max_length": 128, "packing": False, "gradient_checkpointing": False,
-           "bf16": False, "optim": "adamw_torch", "seed": 2025}  # fmt: skip
+           "bf16": False, "optim": "adamw_torch", "seed": 2025, "save_strategy": "no"}  # fmt: skip
 BUDGET = 48
 SAMPLING = Sampling(n=2, max_tokens=BUDGET, temperature=1.0, top_p=0.9, min_p=0.05, seed=0, stop_at_think_end=False)
 # R1-Distill's generation prompt opens the reasoning: the model writes from inside <think>.
