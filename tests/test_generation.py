@@ -284,7 +284,7 @@ def fake_vllm(monkeypatch, model_dir, request):
     monkeypatch.setitem(sys.modules, "vllm.platforms", types.SimpleNamespace(current_platform=platform))
     calls["cpu"] = request.param
     monkeypatch.setenv("MKL_NUM_THREADS", "2")  # as Snakemake sets it for a job of 2 threads
-    for name in ("VLLM_CPU_OMP_THREADS_BIND", "VLLM_CPU_NUM_OF_RESERVED_CPU"):
+    for name in ("VLLM_CPU_OMP_THREADS_BIND", "VLLM_CPU_NUM_OF_RESERVED_CPU", "VLLM_ENABLE_V1_MULTIPROCESSING"):
         # Set, then deleted: monkeypatch then removes what the backend sets here when the test ends. (A variable
         # left behind in this process would bind every later vLLM engine that pytest's children start.)
         monkeypatch.setenv(name, "unset")
@@ -306,6 +306,8 @@ def test_vllm_backend_engine_and_output_schema(fake_vllm, model_dir, backend, be
     first_core = str(min(os.sched_getaffinity(0)))
     bind = (first_core, "0") if fake_vllm["cpu"] else (None, None)
     assert (os.environ.get("VLLM_CPU_OMP_THREADS_BIND"), os.environ.get("VLLM_CPU_NUM_OF_RESERVED_CPU")) == bind
+    # ... with the engine in the job's own process on the CPU (it starts in seconds, not in half a minute).
+    assert os.environ.get("VLLM_ENABLE_V1_MULTIPROCESSING") == ("0" if fake_vllm["cpu"] else None)
     eval_config = {
         "samples": 2,
         "budgets": [8, 16],
