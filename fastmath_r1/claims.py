@@ -24,7 +24,8 @@ KEEP_MARGIN = 3.0
 
 
 def verdict(lo: float, hi: float, expect: str) -> str:
-    """`expect` is "increase", "decrease" or "within" (|change| <= KEEP_MARGIN points)."""
+    """`expect` is "increase", "decrease", "within" (|change| <= KEEP_MARGIN points) or "not-below" (no loss of
+    more than KEEP_MARGIN points)."""
     if expect == "increase":
         return REPRODUCED if lo > 0 else NOT_REPRODUCED if hi < 0 else INCONCLUSIVE
     if expect == "decrease":
@@ -33,6 +34,8 @@ def verdict(lo: float, hi: float, expect: str) -> str:
         if -KEEP_MARGIN <= lo and hi <= KEEP_MARGIN:
             return REPRODUCED
         return NOT_REPRODUCED if hi < -KEEP_MARGIN or lo > KEEP_MARGIN else INCONCLUSIVE
+    if expect == "not-below":
+        return REPRODUCED if lo >= -KEEP_MARGIN else NOT_REPRODUCED if hi < -KEEP_MARGIN else INCONCLUSIVE
     raise ValueError(f"unknown expectation {expect!r}")
 
 
@@ -57,9 +60,16 @@ class Claim:
     base: str  # model names; "{sft}" is the SFT model the recipe continues from
     final: str
     metric: str  # "pass1" or "tokens"
-    statistic: str  # "difference" (points or tokens), "relative" (percent) or "middle" (see middle_contrast)
+    # "difference" (points or tokens), "relative" (percent), "middle" (see middle_contrast) or "tightening" (see
+    # tightening_gain)
+    statistic: str
     expect: str
     paper_t1: tuple[str, str] | None = None  # the (base, final) rows of the paper's table T1
+    # The budgets the base and the final model are graded at: "report", or the smallest ("tight") or the largest
+    # ("loose") of the evaluation's budgets.
+    budgets: tuple[str, str] = ("report", "report")
+    # The same two budgets in the paper's T3 (the original and Fast-Math-R1-14B at each), for the paper's value.
+    paper_t3: tuple[int, int] | None = None
 
     def models(self, sft_model: str) -> tuple[str, str]:
         return self.base.format(sft=sft_model), self.final.format(sft=sft_model)
@@ -72,6 +82,7 @@ T1_RECIPE = "+ SFT + GRPO (Fast-Math-R1-14B)"
 PAPER_METRIC = {"pass1": "pass@1", "tokens": "tokens"}
 # A benchmark's `stands_for` in the config -> its name in paper/reported.csv.
 PAPER_BENCHMARKS = {"AIME 2024": "aime24", "AIME 2025": "aime25", "MATH-500": "math500"}
+T3_ORIGINAL, T3_RECIPE = "DeepSeek-R1-Distill-Qwen-14B", "Fast-Math-R1-14B"
 MIDDLE_DIFFICULTY = (
     "The biggest per-problem gains are at middle difficulty (original Pass@1 10-80%, against the hard and the easy"
     " problems)"
@@ -194,6 +205,30 @@ CLAIMS = [
         "increase",
     ),
     Claim(
+        "gain-grows-as-budget-tightens",
+        "The recipe's accuracy gain over the original grows as the budget tightens (smallest vs largest budget)",
+        "T3: larger at 8k than at 32k",
+        "original",
+        "grpo-recipe",
+        "pass1",
+        "tightening",
+        "increase",
+        budgets=("tight", "loose"),
+        paper_t3=(8000, 32000),
+    ),
+    Claim(
+        "faster-at-equal-accuracy",
+        "The recipe at the reported budget is as accurate as the original at the largest (within 3 points or above)",
+        "T3: at 16k as at 32k",
+        "original",
+        "grpo-recipe",
+        "pass1",
+        "difference",
+        "not-below",
+        budgets=("loose", "report"),
+        paper_t3=(32000, 16000),
+    ),
+    Claim(
         "middle-difficulty-gains",
         MIDDLE_DIFFICULTY,
         "F3: largest gains at 10-80%",
@@ -207,13 +242,20 @@ CLAIMS = [
 BY_ID = {c.id: c for c in CLAIMS}
 
 
-def computable(models: list[str], sft_model: str) -> tuple[list[str], dict[str, str]]:
-    """The ids of the claims a run with these models can compute, and why each other claim is dropped."""
+def computable(
+    models: list[str], sft_model: str, budgets: list[int], report_budget: int
+) -> tuple[list[str], dict[str, str]]:
+    """The ids of the claims a run with these models and evaluation budgets can compute, and why each other claim
+    is dropped."""
     kept, dropped = [], {}
     for c in CLAIMS:
         missing = [m for m in c.models(sft_model) if m not in models]
         if missing:
             dropped[c.id] = f"needs {', '.join(missing)}, which this preset does not train"
+        elif "tight" in c.budgets and len(set(budgets)) < 2:
+            dropped[c.id] = "needs two evaluation budgets, this preset has one"
+        elif "loose" in c.budgets and "report" in c.budgets and report_budget == max(budgets):
+            dropped[c.id] = "needs an evaluation budget above the reported one"
         else:
             kept.append(c.id)
     return kept, dropped
@@ -227,8 +269,12 @@ def _values(problems: pd.DataFrame, model: str, benchmark: str, metric: str) -> 
 
 
 def paper_value(claim: Claim, reported: pd.DataFrame | None, paper_benchmark: str | None) -> str:
-    """The paper's number for a T1 claim, computed from paper/reported.csv like the run's own value."""
-    if claim.paper_t1 is None or reported is None or paper_benchmark is None:
+    """The paper's number for a T1 or T3 claim, computed from paper/reported.csv like the run's own value."""
+    if reported is None or paper_benchmark is None:
+        return claim.paper
+    if claim.paper_t3 is not None:
+        return _t3_value(claim, reported, paper_benchmark)
+    if claim.paper_t1 is None:
         return claim.paper
     t1 = reported[
         (reported["object"] == "T1")
@@ -243,6 +289,21 @@ def paper_value(claim: Claim, reported: pd.DataFrame | None, paper_benchmark: st
     return f"T1 {paper_benchmark}: {difference(base, final):+.1f} points"
 
 
+def _t3_value(claim: Claim, reported: pd.DataFrame, paper_benchmark: str) -> str:
+    t3 = reported[
+        (reported["object"] == "T3") & (reported["benchmark"] == paper_benchmark) & (reported["metric"] == "pass@1")
+    ].set_index(["model", "budget"])["value"]
+    first, second = claim.paper_t3
+    if not {(m, b) for m in (T3_ORIGINAL, T3_RECIPE) for b in (first, second)} <= set(t3.index):  # AIME only
+        return f"{claim.paper} (no {paper_benchmark} value)"
+    if claim.statistic == "tightening":
+        gain = [t3[(T3_RECIPE, b)] - t3[(T3_ORIGINAL, b)] for b in (first, second)]
+        return f"T3 {paper_benchmark}: {gain[0] - gain[1]:+.1f} points (gains {gain[0]:+.1f} at {first}, " \
+               f"{gain[1]:+.1f} at {second})"  # fmt: skip
+    change = t3[(T3_RECIPE, second)] - t3[(T3_ORIGINAL, first)]
+    return f"T3 {paper_benchmark}: {change:+.1f} points ({second} vs {first} tokens)"
+
+
 def claims_table(
     grades: pd.DataFrame,
     budget: int,
@@ -254,27 +315,67 @@ def claims_table(
     stands_for: dict[str, str] | None = None,
 ) -> pd.DataFrame:
     """One row per claim (`claim_ids`, default all) and held-out set; `grades` holds every model's
-    per-sample grades. `stands_for` maps a held-out set to the benchmark it is or stands for ("AIME 2024"),
-    whose numbers in `reported` (paper/reported.csv) are the paper's values of the T1 claims."""
-    problems = pd.concat(
-        [per_problem(g, budget).assign(model=model) for model, g in grades.groupby("model")], ignore_index=True
-    )
+    per-sample grades, at the report budget `budget` and at every other budget of the evaluation (the smallest
+    and the largest are those of the budget claims). `stands_for` maps a held-out set to the benchmark it is or
+    stands for ("AIME 2024"), whose numbers in `reported` (paper/reported.csv) are the paper's values of the T1
+    claims."""
     claims = CLAIMS if claim_ids is None else [BY_ID[i] for i in claim_ids]
+    at = {"report": budget, "tight": int(grades["budget"].min()), "loose": int(grades["budget"].max())}
+    problems = {
+        name: pd.concat(
+            [per_problem(g, value).assign(model=model) for model, g in grades.groupby("model")], ignore_index=True
+        )
+        for name, value in at.items()
+        if any(name in c.budgets for c in claims)
+    }
     rows = []
-    for benchmark in sorted(problems["benchmark"].unique()):
+    for benchmark in sorted(grades["benchmark"].unique()):
         for c in claims:
             base, final = c.models(sft_model)
-            a, b = _values(problems, base, benchmark, c.metric), _values(problems, final, benchmark, c.metric)
-            b = b.loc[a.index]
+            paper = paper_value(c, reported, PAPER_BENCHMARKS.get((stands_for or {}).get(benchmark)))
+            if c.statistic == "tightening":
+                rows.append(_tightening_row(c, problems, base, final, benchmark, at, paper, n_resamples, seed))
+                continue
+            a = _values(problems[c.budgets[0]], base, benchmark, c.metric)
+            b = _values(problems[c.budgets[1]], final, benchmark, c.metric).loc[a.index]
             if c.statistic == "middle":
                 rows.append(_middle_difficulty_row(c, a, b, benchmark, f"{final} vs {base}", n_resamples, seed))
                 continue
             stat = relative_change if c.statistic == "relative" else difference
             value, lo, hi = bootstrap(of_means(stat), [a.to_numpy(), b.to_numpy()], n_resamples, seed)
             unit = "%" if c.statistic == "relative" else ("points" if c.metric == "pass1" else "tokens")
-            paper = paper_value(c, reported, PAPER_BENCHMARKS.get((stands_for or {}).get(benchmark)))
-            rows.append(_row(c, benchmark, f"{final} vs {base}", paper, value, lo, hi, unit, verdict(lo, hi, c.expect)))
+            comparison = f"{final} vs {base}" + _at_budgets(c, at)
+            rows.append(_row(c, benchmark, comparison, paper, value, lo, hi, unit, verdict(lo, hi, c.expect)))
     return pd.DataFrame(rows)
+
+
+def _at_budgets(claim: Claim, at: dict[str, int]) -> str:
+    """`, at 64 vs 128 tokens` where a claim grades its models at other budgets than the report's."""
+    if claim.budgets == ("report", "report"):
+        return ""
+    return f", at {at[claim.budgets[1]]} vs {at[claim.budgets[0]]} tokens"
+
+
+def tightening_gain(base_tight, final_tight, base_loose, final_loose):
+    """The final model's mean gain over the base at the tight budget minus its gain at the loose one (T3: the
+    recipe's gain grows as the budget tightens), over the last axis."""
+    return (final_tight.mean(axis=-1) - base_tight.mean(axis=-1)) - (
+        final_loose.mean(axis=-1) - base_loose.mean(axis=-1)
+    )
+
+
+def _tightening_row(claim, problems, base, final, benchmark, at, paper, n_resamples, seed) -> dict:
+    tight, loose = claim.budgets
+    a = _values(problems[tight], base, benchmark, claim.metric)
+    arrays = [
+        a,
+        _values(problems[tight], final, benchmark, claim.metric),
+        _values(problems[loose], base, benchmark, claim.metric),
+        _values(problems[loose], final, benchmark, claim.metric),
+    ]
+    value, lo, hi = bootstrap(tightening_gain, [x.loc[a.index].to_numpy() for x in arrays], n_resamples, seed)
+    comparison = f"{final} vs {base}, gain at {at[tight]} minus gain at {at[loose]} tokens"
+    return _row(claim, benchmark, comparison, paper, value, lo, hi, "points", verdict(lo, hi, claim.expect))
 
 
 def _row(claim: Claim, benchmark, comparison, paper, value, lo, hi, unit, result) -> dict:

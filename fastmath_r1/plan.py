@@ -70,7 +70,9 @@ class Plan:
         self.aimo_models = self.sweep_models
         # Reusing the evaluation's samples, the AIMO table may still grade at budgets of its own.
         self.aimo_budgets = self.aimo.get("budgets") or self.eval["budgets"]
-        self.claims, self.dropped_claims = claims.computable(self.models, self.recipe_sft)
+        self.claims, self.dropped_claims = claims.computable(
+            self.models, self.recipe_sft, self.eval["budgets"], self.report_budget
+        )
         self.released_tables = {}
 
     def _plan_released(self) -> None:

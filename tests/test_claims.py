@@ -58,6 +58,11 @@ from fastmath_r1.metrics import bootstrap
         (-6.0, -3.5, "within", NOT_REPRODUCED),  # CI beyond -3
         (3.5, 6.0, "within", NOT_REPRODUCED),  # CI beyond 3
         (-4.0, -3.0, "within", INCONCLUSIVE),  # touching -3 from outside
+        # not below: no loss of more than 3 points
+        (-3.0, 1.0, "not-below", REPRODUCED),  # a loss of at most 3 points
+        (5.0, 9.0, "not-below", REPRODUCED),  # a gain, however large
+        (-4.0, 2.0, "not-below", INCONCLUSIVE),
+        (-6.0, -3.5, "not-below", NOT_REPRODUCED),
     ],
 )
 def test_verdict_boundaries(lo, hi, expect, result):
@@ -164,6 +169,21 @@ EXPECTED = [
         INCONCLUSIVE,
     ),
     ("Cosine gives higher accuracy than binary accuracy", "grpo-cosine vs grpo-accuracy", 25.0, "points", REPRODUCED),
+    # The budget claims: the tight budget is the noise's 64 (every model 0%), the loose and the report budget 128.
+    (
+        "The recipe's accuracy gain over the original grows as the budget tightens (smallest vs largest budget)",
+        "grpo-recipe vs original, gain at 64 minus gain at 128 tokens",  # 0 - 25 on every problem
+        -25.0,
+        "points",
+        NOT_REPRODUCED,
+    ),
+    (
+        "The recipe at the reported budget is as accurate as the original at the largest (within 3 points or above)",
+        "grpo-recipe vs original, at 128 vs 128 tokens",
+        25.0,
+        "points",
+        REPRODUCED,
+    ),
 ]
 # Middle difficulty: the original's Pass@1 is 0 (p1, not middle), 25, 50, 75 (p2-p4, middle: 10 < x < 80).
 # grpo-recipe gains +25 on every problem, so middle minus the others is 0 in every resample: inconclusive.
@@ -210,7 +230,7 @@ def table():
 
 
 def test_claims_table_has_a_row_per_claim_the_middle_difficulty_row_last(table):
-    assert len(table) == len(CLAIMS) == 12
+    assert len(table) == len(CLAIMS) == 14
     assert table["claim"].tolist() == [c.claim for c in CLAIMS]
     assert table["claim"].iloc[-1] == MIDDLE_DIFFICULTY
     assert set(table["benchmark"]) == {BENCH}
@@ -316,12 +336,12 @@ def test_write_report_has_one_row_per_claim_and_the_verdict_counts(table, tmp_pa
     header = lines.index("| claim | held-out set | comparison | paper | this run [95% CI] | verdict |")
     assert lines[header + 1] == "|---|---|---|---|---|---|"
     body = [line for line in lines[header + 2 :] if line.startswith("|")]
-    assert len(body) == len(table) == 12
+    assert len(body) == len(table) == 14
     for line, (_, r) in zip(body, table.iterrows()):
         assert line.startswith(f"| {r['claim']} | {BENCH} | {r['comparison']} |")
         assert line.endswith(f"| **{r['verdict']}** |")
     # 6 reproduced (claims 2, 4, 5, 6, 7, 11), 2 not (3, 9), 4 inconclusive (1, 8, 10 and the middle row).
-    assert lines[-1] == "6 reproduced, 2 not reproduced, 4 inconclusive."
+    assert lines[-1] == "7 reproduced, 3 not reproduced, 4 inconclusive."
     assert "| +25.0 points [+25.0, +25.0] | **not reproduced** |" in body[2]
     assert "| -40.0 % [-40.0, -40.0] | **reproduced** |" in body[5]
 
@@ -367,7 +387,7 @@ def test_front_page_is_valid_restructuredtext_with_every_claim(table, tmp_path):
     out = tmp_path / "front.rst"
     write_front_page(table, out, "mini", BUDGET, {})
     html = publish_parts(out.read_text(), writer="html", settings_overrides={"halt_level": 2})["html_body"]
-    assert "preset mini: 6 reproduced, 2 not reproduced, 4 inconclusive." in html
+    assert "preset mini: 7 reproduced, 3 not reproduced, 4 inconclusive." in html
     assert html.count("<tr>") == table["claim"].nunique() + 1  # one row per claim, a column per held-out set
 
 
@@ -392,13 +412,45 @@ def test_middle_difficulty_loses_to_hard_problems_that_gain_more():
 
 
 def test_every_model_present_computes_every_claim():
-    kept, dropped = computable(list(PASS1), "sft-e10")
+    kept, dropped = computable(list(PASS1), "sft-e10", [64, 96, 128], 96)
     assert kept == [c.id for c in CLAIMS] and dropped == {}
+
+
+def test_the_budget_claims_need_two_budgets_and_one_above_the_reported():
+    _, dropped = computable(list(PASS1), "sft-e10", [128], 128)
+    assert dropped == {"gain-grows-as-budget-tightens": "needs two evaluation budgets, this preset has one",
+                       "faster-at-equal-accuracy": "needs an evaluation budget above the reported one"}  # fmt: skip
+    _, dropped = computable(list(PASS1), "sft-e10", [64, 128], 128)
+    assert dropped == {"faster-at-equal-accuracy": "needs an evaluation budget above the reported one"}
+
+
+def budget_grades(recipe_at_96):
+    """The original and the recipe at 64, 96 and 128 tokens (Pass@1 per problem p1..p4)."""
+    pass1 = {64: {"original": [0, 0, 25, 25], "grpo-recipe": [50, 50, 75, 75]},  # gains of 50
+             96: {"original": [0, 25, 25, 50], "grpo-recipe": recipe_at_96},
+             128: {"original": [25, 25, 50, 75], "grpo-recipe": [50, 50, 75, 100]}}  # gains of 25  # fmt: skip
+    tokens = {"original": [100] * 4, "grpo-recipe": [100] * 4}
+    return pd.concat([hand_grades(p, tokens, budget=b) for b, p in pass1.items()], ignore_index=True)
+
+
+@pytest.mark.parametrize(
+    "recipe_at_96, equal",
+    [([50, 50, 75, 100], (25.0, REPRODUCED)), ([0, 0, 25, 50], (-25.0, NOT_REPRODUCED))],
+)
+def test_the_budget_claims_compare_the_smallest_the_reported_and_the_largest_budget(recipe_at_96, equal):
+    ids = ["gain-grows-as-budget-tightens", "faster-at-equal-accuracy"]
+    gain, faster = claims_table(budget_grades(recipe_at_96), 96, "sft-e10", 200, 0, ids).itertuples(index=False)
+    # The recipe gains 50 points at 64 tokens and 25 at 128 on every problem: 25 more when tight.
+    assert gain.comparison == "grpo-recipe vs original, gain at 64 minus gain at 128 tokens"
+    assert (gain.value, gain.lo, gain.hi, gain.verdict) == (25.0, 25.0, 25.0, REPRODUCED)
+    # The recipe at 96 tokens against the original at 128 (25, 25, 50, 75): 25 points above it, or below.
+    assert faster.comparison == "grpo-recipe vs original, at 96 vs 128 tokens"
+    assert (faster.value, faster.lo, faster.hi, faster.verdict) == (equal[0], equal[0], equal[0], equal[1])
 
 
 def test_a_preset_without_one_epoch_of_sft_drops_the_claims_that_need_it():
     models = [m for m in PASS1 if m != "sft-e1"]
-    kept, dropped = computable(models, "sft-e10")
+    kept, dropped = computable(models, "sft-e10", [64, 96, 128], 96)
     assert set(dropped) == {"sft-longer-raises-accuracy", "sft-1-epoch-lowers-accuracy", "sft-1-epoch-lengthens"}
     assert all(why == "needs sft-e1, which this preset does not train" for why in dropped.values())
     assert kept == [c.id for c in CLAIMS if c.id not in dropped]
@@ -427,3 +479,21 @@ def test_the_papers_t1_values_where_it_has_them_and_none_for_math500():
     papers = dict(zip(table["benchmark"], table["paper"]))
     assert papers[BENCH].startswith("T1 aime24: ") and papers[BENCH].endswith("%")
     assert papers["math500-mini"] == "T1 (no math500 value)"
+
+
+def test_the_papers_t3_values_of_the_budget_claims():
+    reported = pd.read_csv(Path(__file__).resolve().parents[1] / "paper" / "reported.csv")
+    grades = pd.concat([budget_grades([50, 50, 75, 100]).assign(benchmark=b) for b in ("a", "b", "c")])
+    stands_for = {"a": "AIME 2024", "b": "AIME 2025", "c": "MATH-500"}
+    ids = ["gain-grows-as-budget-tightens", "faster-at-equal-accuracy"]
+    table = claims_table(grades, 96, "sft-e10", 50, 0, ids, reported, stands_for)
+    # T3: Fast-Math-R1-14B minus the original, 51.4 - 41.8 at 8k and 68.0 - 66.9 at 32k (AIME 2024); 36.3 - 31.1
+    # and 49.6 - 49.9 (AIME 2025). At 16k against the original at 32k: 66.7 - 66.9 and 48.4 - 49.9.
+    assert table["paper"].tolist() == [
+        "T3 aime24: +8.5 points (gains +9.6 at 8000, +1.1 at 32000)",
+        "T3 aime24: -0.2 points (16000 vs 32000 tokens)",
+        "T3 aime25: +5.5 points (gains +5.2 at 8000, -0.3 at 32000)",
+        "T3 aime25: -1.5 points (16000 vs 32000 tokens)",
+        "T3: larger at 8k than at 32k (no math500 value)",
+        "T3: at 16k as at 32k (no math500 value)",
+    ]

@@ -48,7 +48,10 @@ def test_default_plan_names_every_model_arm_and_target():
     assert p.eval_files("metrics.csv", ["original"]) == [
         "results/mini/eval/original/aime24-mini/metrics.csv", "results/mini/eval/original/aime25-mini/metrics.csv"
     ]  # fmt: skip
-    assert len(p.claims) == 12 and p.dropped_claims == {}
+    # Its report budget is its largest: no budget above it for "faster at equal accuracy".
+    assert len(p.claims) == 13 and p.dropped_claims == {
+        "faster-at-equal-accuracy": "needs an evaluation budget above the reported one"
+    }
     targets = p.reproduce_targets()
     assert "results/mini/report.md" in targets and "results/mini/figures/grpo_curves.png" in targets
     assert set(p.figure_targets()) == set(targets) - {
@@ -90,8 +93,8 @@ def test_released_plan_evaluates_published_checkpoints_only():
 def test_a_preset_without_one_epoch_drops_the_claims_that_need_it():
     p = plan(DEFAULT, {"sft": {"epochs": [2, 10]}})
     assert set(p.dropped_claims) == {"sft-longer-raises-accuracy", "sft-1-epoch-lowers-accuracy",
-                                     "sft-1-epoch-lengthens"}  # fmt: skip
-    assert len(p.claims) == 9
+                                     "sft-1-epoch-lengthens", "faster-at-equal-accuracy"}  # fmt: skip
+    assert len(p.claims) == 10
 
 
 def test_server_mode_passes_the_vllm_server_settings():
