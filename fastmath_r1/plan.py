@@ -232,10 +232,10 @@ class Plan:
         `{model}` wildcard."""
         return [f"{self.results}/{p}/{{model}}/{b}/{kind}" for p in protocols for b in self.protocol_benchmarks(p)]
 
-    def evaluate_args(self, protocols: list[str], model: str) -> str:
-        """The `fastmath-r1 evaluate` arguments of `model`'s protocols, shell-quoted."""
+    def evaluate_args(self, model: str) -> str:
+        """The `fastmath-r1 evaluate` arguments of `model`'s protocols (`evaluation_protocols`), shell-quoted."""
         args = []
-        for name in protocols:
+        for name in self.evaluation_protocols(model):
             protocol = self.protocol(name)
             args += ["--benchmark", *(f"{b}={self.benchmark_file(b)}" for b in self.protocol_benchmarks(name))]
             args += ["--prompts", json.dumps(protocol["prompts"], sort_keys=True)]

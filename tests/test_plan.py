@@ -70,6 +70,7 @@ def test_paper_plan_reads_the_hub_and_launches_accelerate():
     assert p.launch("sft")["accelerate_config"] == str(ROOT / "config" / "accelerate" / "zero3.yaml")
     assert p.aimo_completions("original", "aime25") == "results/paper/eval-aimo/original/aime25/completions.parquet"
     assert p.protocol("eval-aimo")["eval"]["samples"] == 32 and p.protocol("eval")["eval"]["samples"] == 64
+    assert p.evaluation_protocols("original") == ["eval", "eval-aimo"] and p.evaluation_protocols("sft-e1") == ["eval"]
     assert p.vllm_server_args("m") == ""  # colocated vLLM: no server
 
 

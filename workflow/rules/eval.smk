@@ -25,7 +25,7 @@ rule evaluate:
         gpu=config["eval"]["gpus"],
     params:
         cli=PLAN.cli("eval"),
-        protocols=lambda wildcards: PLAN.evaluate_args(["eval"], wildcards.model),
+        protocols=lambda wildcards: PLAN.evaluate_args(wildcards.model),
     shell:
         "{params.cli} evaluate --model {input.model} --model-name {wildcards.model} {params.protocols} "
         "--threads {threads} > {log} 2>&1"
@@ -46,8 +46,5 @@ if not PLAN.aimo["reuse_eval"]:
             grades=PLAN.protocol_files(["eval", "eval-aimo"], "grades.parquet"),
         wildcard_constraints:
             model=one_of(PLAN.aimo_models),
-        params:
-            cli=PLAN.cli("eval"),
-            protocols=lambda wildcards: PLAN.evaluate_args(["eval", "eval-aimo"], wildcards.model),
 
     ruleorder: evaluate_with_aimo > evaluate
