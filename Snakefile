@@ -40,3 +40,26 @@ rule figures:
     """
     input:
         PLAN.figure_targets(),
+
+
+rule seeds:
+    """The recipe under every seed of config `seeds` (each seed's run in results/<preset>-seed<s>) and the claims
+    report over them, whose headline counts a claim as reproduced only where a majority of seeds reproduce it.
+    """
+    input:
+        rules.seed_claims.output,
+
+
+# `snakemake seeds`: the recipe again under each other seed of config `seeds`, each run this workflow as a module
+# with its seed's config (fastmath_r1.config.seed_config: its own results folder, every seed key moved).
+for seed_module, seed_prefix, seed_run_config in PLAN.seed_modules():
+
+    module:
+        name:
+            seed_module
+        snakefile:
+            "Snakefile"
+        config:
+            seed_run_config
+
+    use rule * from seed_module as seed_prefix*

@@ -15,6 +15,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from fastmath_r1.data import read_table
+from fastmath_r1.errors import InputError
 from fastmath_r1.metrics import bootstrap
 from fastmath_r1.tables import per_problem
 
@@ -380,6 +382,7 @@ def _tightening_row(claim, problems, base, final, benchmark, at, paper, n_resamp
 
 def _row(claim: Claim, benchmark, comparison, paper, value, lo, hi, unit, result) -> dict:
     return {
+        "id": claim.id,
         "claim": claim.claim,
         "benchmark": benchmark,
         "comparison": comparison,
@@ -480,3 +483,70 @@ def write_front_page(table: pd.DataFrame, out_rst: Path, preset: str, budget: in
         *_dropped_lines(dropped),
     ]
     out_rst.write_text("\n".join(lines) + "\n")
+
+
+def read_claims_table(path: Path) -> pd.DataFrame:
+    """A claims table (claims.csv) as `claims_table` wrote it; a missing column or a value that is not a number
+    is an InputError naming the file, the row and the column."""
+    table = read_table(path, ["id", "claim", "benchmark", "paper", "value", "lo", "hi", "unit", "verdict"])
+    for column in ("value", "lo", "hi"):
+        numbers = pd.to_numeric(table[column], errors="coerce")
+        bad = numbers.isna() & ~table[column].isin(["", "nan", "NaN"])
+        if bad.any():
+            row = int(bad.idxmax())
+            raise InputError(f"{path}: row {row}, column {column}: {table[column][row]!r} is not a number")
+        table[column] = numbers
+    return table
+
+
+def seeds_table(tables: dict[int, pd.DataFrame]) -> pd.DataFrame:
+    """One row per claim and held-out set over the claims tables of the seed runs (seed -> claims.csv): each seed's
+    value, CI and verdict, in how many seeds each verdict comes out, and the majority verdict: reproduced (or not
+    reproduced) where more than half of the seeds say so, otherwise inconclusive."""
+    keyed = {seed: t.set_index(["id", "benchmark"]) for seed, t in sorted(tables.items())}
+    rows = []
+    for key, first in next(iter(keyed.values())).iterrows():
+        row = {"id": key[0], "claim": first["claim"], "benchmark": key[1], "paper": first["paper"], "seeds": len(keyed)}
+        verdicts = []
+        for seed, table in keyed.items():
+            if key not in table.index:
+                raise InputError(f"the claims table of seed {seed} has no row for claim {key[0]} on {key[1]}")
+            r = table.loc[key]
+            row |= {f"seed{seed}_{k}": r[k] for k in ("value", "lo", "hi", "verdict")}
+            verdicts.append(r["verdict"])
+        counts = {v: verdicts.count(v) for v in (REPRODUCED, NOT_REPRODUCED, INCONCLUSIVE)}
+        row |= {f"{v.replace(' ', '_')}_in": n for v, n in counts.items()}
+        row["unit"] = first["unit"]
+        row["majority"] = next((v for v in (REPRODUCED, NOT_REPRODUCED) if 2 * counts[v] > len(keyed)), INCONCLUSIVE)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def write_seeds_report(table: pd.DataFrame, out_md: Path, preset: str, budget: int) -> None:
+    seeds = sorted(int(c[len("seed") : -len("_verdict")]) for c in table.columns if c.endswith("_verdict"))
+    counts = table["majority"].value_counts()
+    tally = ", ".join(f"{counts.get(v, 0)} {v}" for v in (REPRODUCED, NOT_REPRODUCED, INCONCLUSIVE))
+    lines = [
+        f"# Claims report over {len(seeds)} seeds, preset {preset}",
+        "",
+        f"**Seed majority: {tally}** (of {len(table)} rows). A row counts as reproduced (or not reproduced)",
+        f"only where more than half of the {len(seeds)} seed runs say so; otherwise it is inconclusive. Seed 0 is",
+        f"results/{preset}; seed s is results/{preset}-seed<s>: a new world, held-out sets, initialisation, data",
+        "order and sampling.",
+        "",
+        *_intro(budget),
+        "",
+        "| claim | held-out set | paper | " + " | ".join(f"seed {s}" for s in seeds) + " | reproduced in | majority |",
+        "|---|---|---|" + "---|" * len(seeds) + "---|---|",
+    ]
+    for r in table.to_dict("records"):
+        cells = []
+        for s in seeds:
+            value, lo, hi, result = (r[f"seed{s}_{k}"] for k in ("value", "lo", "hi", "verdict"))
+            shown = f"{value:+.1f} [{lo:+.1f}, {hi:+.1f}]" if np.isfinite(value) else "n/a"
+            cells.append(f"{shown} {r['unit']}, {result}")
+        lines.append(
+            f"| {r['claim']} | {r['benchmark']} | {r['paper']} | {' | '.join(cells)} | "
+            f"{r['reproduced_in']} of {len(seeds)} | **{r['majority']}** |"
+        )
+    out_md.write_text("\n".join(lines) + "\n")

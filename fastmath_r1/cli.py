@@ -581,6 +581,29 @@ def cmd_claims(a):
     write_front_page(table, a.out_rst, a.preset, a.budget, a.dropped)
 
 
+@command(
+    "seed-claims",
+    "the claims report over seed runs: each claim's verdict per seed and the seed-majority verdict",
+    required("--claims", "each seed's claims table, as SEED=PATH", nargs="+", type=str),
+    BUDGET,
+    required("--preset", "the preset's name", type=str),
+    OUT_CSV,
+    OUT_MD,
+)
+def cmd_seed_claims(a):
+    from fastmath_r1.claims import read_claims_table, seeds_table, write_seeds_report
+
+    tables = {}
+    for item in a.claims:
+        seed, sep, path = item.partition("=")
+        if not sep or not seed.isdigit():
+            raise InputError(f"--claims {item!r}: expected SEED=PATH, e.g. 1=results/mini-seed1/tables/claims.csv")
+        tables[int(seed)] = read_claims_table(Path(path))
+    table = seeds_table(tables)
+    table.to_csv(a.out_csv, index=False)
+    write_seeds_report(table, a.out_md, a.preset, a.budget)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="fastmath-r1", description=__doc__.split("\n\n")[0])
     steps = parser.add_subparsers(dest="command", required=True, metavar="STEP")

@@ -108,3 +108,41 @@ def merge(base: dict, override: dict) -> dict:
         else:
             base[key] = copy.deepcopy(value)
     return base
+
+
+# Every key that seeds a run: the world and the held-out sets drawn from it, the model's initialisation, the data
+# order of each training stage, sampling. A seed run moves them all (`seed_config`).
+SEED_KEYS = [
+    ("world", "seed"),
+    ("original", "init_seed"),
+    ("original", "trainer", "seed"),
+    ("sft", "trainer", "seed"),
+    ("grpo", "trainer", "seed"),
+    ("eval", "seed"),
+    ("data", "seed"),
+]
+SEED_STRIDE = 1000  # world.seed's sets take seed, seed + 1, seed + 2: one stride keeps seed runs' draws apart
+
+
+def seed_keys(config: dict) -> list[tuple[str, ...]]:
+    """SEED_KEYS and the seed of every held-out set the world draws."""
+    drawn = [name for name, spec in config["benchmarks"].items() if spec["source"] == "world"]
+    return SEED_KEYS + [("benchmarks", name, "seed") for name in drawn]
+
+
+def seed_config(config: dict, seed: int) -> dict:
+    """The resolved `config` of one run of `snakemake seeds`: seed 0 is the run itself; seed s is preset
+    `<preset>-seed<s>` (its own results folder) with every seed key, and the seed of every held-out set the world
+    draws, moved by SEED_STRIDE x s. A seed run plans no seed runs of its own."""
+    if seed == 0:
+        return config
+    moved = copy.deepcopy(config)
+    moved["preset"] = f"{config['preset']}-seed{seed}"
+    moved["seeds"] = [0]
+    for *path, key in seed_keys(config):
+        section = moved
+        for part in path:
+            section = section.get(part, {})
+        if key in section:
+            section[key] += SEED_STRIDE * seed
+    return moved

@@ -13,7 +13,7 @@ import shlex
 from pathlib import Path
 
 from fastmath_r1 import claims
-from fastmath_r1.config import ConfigError
+from fastmath_r1.config import ConfigError, seed_config
 from fastmath_r1.names import ORIGINAL, grpo_model, sft_model, stage_labels
 
 # The selection that keeps every row: the original model's broad corpus.
@@ -85,6 +85,14 @@ class Plan:
         self.ablation_arms, self.aimo_models, self.aimo_budgets = {}, [], []
         self.claims, self.dropped_claims = [], {}
         self.released_tables = self.config["released"]["tables"]
+
+    def seed_modules(self) -> list[tuple[str, str, dict]]:
+        """(module name, rule prefix, config) of each seed run of `snakemake seeds` but this run's own (seed 0)."""
+        return [(f"seed{s}", f"seed{s}_", seed_config(self.config, s)) for s in self.config["seeds"] if s]
+
+    def seed_claims_tables(self) -> dict[int, str]:
+        """The claims table of every seed run of `snakemake seeds`, this run's own (seed 0) included, by seed."""
+        return {s: f"results/{seed_config(self.config, s)['preset']}/tables/claims.csv" for s in self.config["seeds"]}
 
     # ---- cross-key checks ----
 

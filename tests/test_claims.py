@@ -21,11 +21,15 @@ from fastmath_r1.claims import (
     computable,
     difference,
     of_means,
+    read_claims_table,
     relative_change,
+    seeds_table,
     verdict,
     write_front_page,
     write_report,
+    write_seeds_report,
 )
+from fastmath_r1.errors import InputError
 from fastmath_r1.metrics import bootstrap
 
 # --- verdict ------------------------------------------------------------------------------------------
@@ -497,3 +501,83 @@ def test_the_papers_t3_values_of_the_budget_claims():
         "T3: larger at 8k than at 32k (no math500 value)",
         "T3: at 16k as at 32k (no math500 value)",
     ]
+
+
+# --- the claims over seeds -------------------------------------------------------------------------
+
+
+def seed_run(verdicts: list[str], values: list[float]) -> pd.DataFrame:
+    """A claims table of one seed run: one row per claim of the list, on one held-out set."""
+    rows = []
+    for i, (result, value) in enumerate(zip(verdicts, values)):
+        claim = CLAIMS[i]
+        rows.append({"id": claim.id, "claim": claim.claim, "benchmark": BENCH, "comparison": "x vs y",
+                     "paper": "T1", "value": value, "lo": value - 1, "hi": value + 1, "unit": "points",
+                     "verdict": result})  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+R, N, U = REPRODUCED, NOT_REPRODUCED, INCONCLUSIVE
+SEED_VERDICTS = {0: [R, R, N, U, R], 1: [R, N, N, U, U], 2: [N, R, U, N, U]}
+MAJORITIES = [R, R, N, U, U]  # 2 of 3 reproduce, 2 of 3, 2 of 3 not, 1 of each, 1 of 3 reproduce
+
+
+@pytest.fixture()
+def seed_tables() -> dict[int, pd.DataFrame]:
+    return {s: seed_run(v, [float(s + i) for i in range(len(v))]) for s, v in SEED_VERDICTS.items()}
+
+
+def test_seeds_table_counts_verdicts_and_takes_the_majority(seed_tables):
+    table = seeds_table(seed_tables)
+    assert table["id"].tolist() == [c.id for c in CLAIMS[:5]]
+    assert table["majority"].tolist() == MAJORITIES
+    assert table["reproduced_in"].tolist() == [2, 2, 0, 0, 1]
+    assert table["not_reproduced_in"].tolist() == [1, 1, 2, 1, 0]
+    assert table["inconclusive_in"].tolist() == [0, 0, 1, 2, 2]
+    assert (table["seeds"] == 3).all()
+    # Each seed's own value, CI and verdict.
+    assert table["seed2_value"].tolist() == [2.0, 3.0, 4.0, 5.0, 6.0]
+    assert table["seed1_lo"].iloc[0] == 0.0 and table["seed1_hi"].iloc[0] == 2.0
+    assert table["seed0_verdict"].tolist() == SEED_VERDICTS[0]
+
+
+def test_a_tie_between_seeds_is_no_majority():
+    tables = {0: seed_run([R], [1.0]), 1: seed_run([N], [1.0])}
+    assert seeds_table(tables)["majority"].tolist() == [INCONCLUSIVE]
+    assert seeds_table({0: seed_run([R], [1.0])})["majority"].tolist() == [REPRODUCED]
+
+
+def test_seeds_table_names_a_seed_that_lacks_a_claim(seed_tables):
+    seed_tables[2] = seed_tables[2].iloc[:3]
+    with pytest.raises(InputError, match=f"claims table of seed 2 has no row for claim {CLAIMS[3].id} on {BENCH}"):
+        seeds_table(seed_tables)
+
+
+def test_seeds_report_headline_counts_majorities_and_every_seed_is_shown(seed_tables, tmp_path):
+    out = tmp_path / "report.md"
+    write_seeds_report(seeds_table(seed_tables), out, "mini", BUDGET)
+    text = out.read_text()
+    assert "**Seed majority: 2 reproduced, 1 not reproduced, 2 inconclusive** (of 5 rows)" in text
+    lines = text.splitlines()
+    header = next(i for i, line in enumerate(lines) if line.startswith("| claim | held-out set | paper |"))
+    assert lines[header].endswith("| seed 0 | seed 1 | seed 2 | reproduced in | majority |")
+    body = lines[header + 2 :]
+    assert len(body) == 5
+    assert body[0] == (
+        f"| {CLAIMS[0].claim} | {BENCH} | T1 | +0.0 [-1.0, +1.0] points, reproduced | +1.0 [+0.0, +2.0] points, "
+        "reproduced | +2.0 [+1.0, +3.0] points, not reproduced | 2 of 3 | **reproduced** |"
+    )
+
+
+def test_claims_tables_round_trip_through_csv_and_bad_values_are_named(seed_tables, tmp_path):
+    path = tmp_path / "claims.csv"
+    table = seed_tables[0].assign(value=[1.5, float("nan"), 2.0, 3.0, 4.0])
+    table.to_csv(path, index=False)
+    back = read_claims_table(path)
+    assert back["value"].iloc[0] == 1.5 and math.isnan(back["value"].iloc[1])
+    table.assign(lo=["1", "2", "x", "4", "5"]).to_csv(path, index=False)
+    with pytest.raises(InputError, match=r"claims.csv: row 2, column lo: 'x' is not a number"):
+        read_claims_table(path)
+    table.drop(columns="verdict").to_csv(path, index=False)
+    with pytest.raises(InputError, match="missing column"):
+        read_claims_table(path)

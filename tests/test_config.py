@@ -8,7 +8,15 @@ from pathlib import Path
 import pytest
 import yaml
 
-from fastmath_r1.config import SCHEMA_PATH, ConfigError, load_config, validate_config
+from fastmath_r1.config import (
+    SCHEMA_PATH,
+    SEED_STRIDE,
+    ConfigError,
+    load_config,
+    seed_config,
+    seed_keys,
+    validate_config,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT = ROOT / "config" / "config.yaml"
@@ -271,3 +279,34 @@ def test_default_config_sets_every_section_without_a_default():
     top = SCHEMA["properties"]
     missing = [k for k in top if k not in RAW_DEFAULT and "default" not in top[k]]
     assert missing == ["released"]  # only mode: released needs it, and the schema requires it then
+
+
+def _at(config: dict, path: tuple[str, ...]):
+    for part in path:
+        config = config[part]
+    return config
+
+
+def test_a_seed_run_moves_every_seed_key_and_nothing_else():
+    config = load_config(ROOT / "config" / "config.yaml")
+    moved = seed_config(config, 2)
+    assert moved["preset"] == "mini-seed2" and moved["seeds"] == [0]
+    keys = seed_keys(config)
+    assert ("benchmarks", "aime24-mini", "seed") in keys and ("world", "seed") in keys and len(keys) == 9
+    for path in keys:
+        assert _at(moved, path) == _at(config, path) + 2 * SEED_STRIDE, path
+    # Everything else is the run's own config.
+    for path in keys:
+        parent = _at(moved, path[:-1])
+        parent[path[-1]] = _at(config, path)
+    assert {**moved, "preset": config["preset"], "seeds": config["seeds"]} == config
+    # The original config is untouched, and seed 0 is the run itself.
+    assert config["preset"] == "mini" and seed_config(config, 0) is config
+    validate_config(seed_config(config, 1))
+
+
+def test_seed_stride_keeps_the_world_sets_of_seed_runs_apart():
+    """write_world draws its sets from world.seed, + 1 and + 2; seed runs must not draw each other's sets."""
+    config = load_config(ROOT / "config" / "config.yaml")
+    seeds = [seed_config(config, s)["world"]["seed"] + k for s in (0, 1, 2) for k in range(3)]
+    assert len(set(seeds)) == len(seeds)

@@ -60,6 +60,19 @@ def test_default_plan_names_every_model_arm_and_target():
     }
 
 
+def test_seed_runs_are_modules_with_their_own_results_folder():
+    p = plan(DEFAULT)
+    assert [(name, prefix) for name, prefix, _ in p.seed_modules()] == [("seed1", "seed1_"), ("seed2", "seed2_")]
+    assert [Plan(c, ROOT).results for _, _, c in p.seed_modules()] == ["results/mini-seed1", "results/mini-seed2"]
+    assert p.seed_claims_tables() == {s: f"results/{name}/tables/claims.csv"
+                                      for s, name in [(0, "mini"), (1, "mini-seed1"), (2, "mini-seed2")]}  # fmt: skip
+    # A seed run plans no seed runs of its own.
+    assert all(Plan(c, ROOT).seed_modules() == [] for _, _, c in p.seed_modules())
+    assert plan(DEFAULT, {"seeds": [0, 4]}).seed_claims_tables() == {
+        0: "results/mini/tables/claims.csv", 4: "results/mini-seed4/tables/claims.csv"
+    }  # fmt: skip
+
+
 def test_paper_plan_reads_the_hub_and_launches_accelerate():
     p = plan(PAPER)
     assert p.hub_models == {"original": PAPER["original"]}

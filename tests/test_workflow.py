@@ -173,3 +173,26 @@ def test_killed_inside_sft_grpo_and_evaluation_the_reruns_end_with_the_clean_out
     assert actual.keys() == expected.keys()
     for name, frame in expected.items():
         pd.testing.assert_frame_equal(actual[name], frame, obj=name)
+
+
+@pytest.mark.slow
+def test_seeds_runs_the_recipe_again_under_another_seed_and_pools_the_claims(smoke_run):
+    """`snakemake seeds` beside a finished run: only the other seed's recipe runs (in its own folder, from another
+    world), then the claims report over both seeds."""
+    workdir, _ = smoke_run
+    start = time.time()
+    result = snakemake(workdir, "--cores", "2", "seeds", "--configfile", str(SMOKE), "--config", "seeds=[0, 1]")
+    assert result.returncode == 0, result.stderr[-4000:]
+    own, other = workdir / "results" / "smoke", workdir / "results" / "smoke-seed1"
+    assert "rule seed1_world:" in result.stdout and "rule world:" not in result.stdout, "seed 0 is the finished run"
+    corpus = {d: pd.read_parquet(d / "data" / "world" / "corpus.parquet")["problem"] for d in (own, other)}
+    assert len(set(corpus[own]) & set(corpus[other])) < len(corpus[own]) // 2
+    assert (other / "report.md").exists() and (other / "models" / "grpo-recipe").is_dir()
+    table = pd.read_csv(own / "seeds" / "claims.csv")
+    claims = pd.read_csv(own / "tables" / "claims.csv")
+    assert table[["id", "benchmark"]].values.tolist() == claims[["id", "benchmark"]].values.tolist()
+    assert table["seed0_verdict"].tolist() == claims["verdict"].tolist()
+    assert table["seed1_verdict"].tolist() == pd.read_csv(other / "tables" / "claims.csv")["verdict"].tolist()
+    assert ((table["reproduced_in"] + table["not_reproduced_in"] + table["inconclusive_in"]) == 2).all()
+    assert "**Seed majority: " in (own / "seeds" / "report.md").read_text()
+    print(f"seeds (one more smoke run and the report): {time.time() - start:.0f} s")

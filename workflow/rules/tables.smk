@@ -10,6 +10,7 @@ localrules:
     aimo,
     claims,
     released_budget_sweep,
+    seed_claims,
 
 
 rule sft_epochs:
@@ -303,3 +304,27 @@ rule released_budget_sweep:
         "{params.cli} budget-sweep --metrics {input} --models {params.models} --budgets {params.budgets} "
         "--solid {params.solid} --title {params.title:q} --out-csv {output.csv} --out-md {output.md} "
         "--out-png {output.png} > {log} 2>&1"
+
+
+rule seed_claims:
+    """The claims report over the seed runs of `snakemake seeds`: each claim's value and verdict per seed, and
+    the seed-majority verdict of the headline."""
+    input:
+        list(PLAN.seed_claims_tables().values()),
+    output:
+        csv=f"{R}/seeds/claims.csv",
+        md=report(f"{R}/seeds/report.md", caption="../report/seed_claims.rst", category="Claims report"),
+    log:
+        f"{R}/logs/tables/seed_claims.log",
+    benchmark:
+        f"{R}/timings/tables/seed_claims.tsv"
+    conda:
+        "../../envs/report.yaml"
+    params:
+        cli=PLAN.cli("report"),
+        claims=" ".join(f"{seed}={path}" for seed, path in PLAN.seed_claims_tables().items()),
+        budget=PLAN.report_budget,
+        preset=config["preset"],
+    shell:
+        "{params.cli} seed-claims --claims {params.claims} --budget {params.budget} --preset {params.preset} "
+        "--out-csv {output.csv} --out-md {output.md} > {log} 2>&1"
