@@ -15,7 +15,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from fastmath_r1.data import read_table
 from fastmath_r1.errors import InputError
 from fastmath_r1.metrics import bootstrap
 from fastmath_r1.tables import per_problem
@@ -485,10 +484,20 @@ def write_front_page(table: pd.DataFrame, out_rst: Path, preset: str, budget: in
     out_rst.write_text("\n".join(lines) + "\n")
 
 
+CLAIMS_COLUMNS = ["id", "claim", "benchmark", "comparison", "paper", "value", "lo", "hi", "unit", "verdict"]
+
+
 def read_claims_table(path: Path) -> pd.DataFrame:
     """A claims table (claims.csv) as `claims_table` wrote it; a missing column or a value that is not a number
     is an InputError naming the file, the row and the column."""
-    table = read_table(path, ["id", "claim", "benchmark", "paper", "value", "lo", "hi", "unit", "verdict"])
+    try:
+        table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except (OSError, ValueError, UnicodeError) as error:
+        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise InputError(f"cannot read {path}: {reason}") from error
+    missing = [c for c in CLAIMS_COLUMNS if c not in table.columns]
+    if missing:
+        raise InputError(f"{path}: missing column(s) {', '.join(missing)} of a claims table")
     for column in ("value", "lo", "hi"):
         numbers = pd.to_numeric(table[column], errors="coerce")
         bad = numbers.isna() & ~table[column].isin(["", "nan", "NaN"])

@@ -148,7 +148,9 @@ class TransformersBackend:
             if eos in ids:
                 ids, reason = ids[: ids.index(eos) + 1], "stop"
             else:
-                while ids and ids[-1] == pad:
+                # Only a sequence stopped by a stop string is padded after its end; elsewhere a pad token at the end
+                # was sampled (an untrained model may) and belongs to the sample.
+                while sampling.stop_at_think_end and ids and ids[-1] == pad:
                     ids.pop()
                 reason = "length" if len(ids) == sampling.max_tokens else "stop"
             text = self.tokenizer.decode(ids, skip_special_tokens=True)

@@ -3,11 +3,13 @@
 A problem is a chain of arithmetic steps on named quantities; its level is the number of steps, so a
 harder problem needs more reasoning. Every answer is an integer in 0..999, as in AIME and AIMO-2.
 
-The teacher writes traces shaped like DeepSeek-R1's: the steps inside `<think>...</think>`, a varying
-number of redundant re-checks, the answer in `\\boxed{}` before `</think>`, then a short final
-statement. Several traces per problem (some with an arithmetic slip) give rows shaped like
-OpenR1-Math-220k (`problem`, `answer`, `generations`, `correctness_math_verify`), so the paper's
-dataset construction applies to them unchanged.
+The teacher writes traces shaped like DeepSeek-R1's: the steps inside `<think>...</think>`, each step
+followed now and then by a reflection that redoes it (`Wait, c=b-2=15-2=13. Yes.`), the answer in
+`\\boxed{}` before `</think>`, then a short final statement. A step may slip; a reflection on a slipped
+step catches it and carries the right value on (`Wait, c=b-2=15-2=13. So c=13.`), so that, as in R1's
+reasoning, reflection costs tokens and sometimes rescues a wrong step. Several traces per problem give
+rows shaped like OpenR1-Math-220k (`problem`, `answer`, `generations`, `correctness_math_verify`), so the
+paper's dataset construction applies to them unchanged.
 """
 
 from __future__ import annotations
@@ -45,7 +47,8 @@ class Problem:
 
     def text(self) -> str:
         lines = [f"a={self.start}."] + [f"{s.name}={s.source}{s.op}{s.operand}." for s in self.steps]
-        return " ".join(lines) + f" Find {self.target}."
+        # One assignment a line, as the trace writes its steps: a step copies its operands from the same tokens.
+        return "\n".join(lines) + f"\nFind {self.target}."
 
     def values(self) -> dict[str, int]:
         values = {"a": self.start}
@@ -96,25 +99,28 @@ def make_problem(
     return Problem(start, tuple(steps))
 
 
-def teacher_trace(problem: Problem, rng: random.Random, n_rechecks: int, slip_step: int | None) -> tuple[str, int]:
+def teacher_trace(problem: Problem, rng: random.Random, reflection_rate: float, slip_rate: float) -> tuple[str, int]:
     """One R1-like trace and the answer it boxes.
 
-    `slip_step` (an index into the steps) makes the teacher miscompute that step and carry the wrong
-    value on, which is how a wrong trace in the OpenR1 data looks: confident and consistent.
+    Each step slips with probability `slip_rate` (a wrong value, carried on confidently, as a wrong trace in
+    the OpenR1 data looks) and is reflected on with probability `reflection_rate`. A reflection redoes the
+    step's arithmetic; on a slipped step it writes the right value and the trace goes on from it.
     """
     values = {"a": problem.start}
     lines = ["<think>"]
-    step_lines = []
-    for i, s in enumerate(problem.steps):
+    for s in problem.steps:
         x = values[s.source]
-        y = apply(x, s.op, s.operand)
-        if i == slip_step:
-            y = (y + rng.choice([-10, -2, -1, 1, 2, 10])) % ANSWER_RANGE
+        y = right = apply(x, s.op, s.operand)
+        if rng.random() < slip_rate:
+            y = (right + rng.choice([-10, -2, -1, 1, 2, 10])) % ANSWER_RANGE
+        step = f"{s.name}={s.source}{s.op}{s.operand}={x}{s.op}{s.operand}="
+        lines.append(f"{step}{y}")
+        if rng.random() < reflection_rate:
+            # The step restated, as R1 rereads its own line: the next step finds its place in the problem from it.
+            verdict = "Yes." if y == right else f"So {s.name}={right}."
+            lines.append(f"Wait, {step}{right}. {verdict}")
+            y = right
         values[s.name] = y
-        step_lines.append(f"{s.name}={s.source}{s.op}{s.operand}={x}{s.op}{s.operand}={y}")
-    lines += step_lines
-    # R1 re-reads its own work rather than redoing it: a re-check repeats a step line verbatim.
-    lines += [f"Wait, {rng.choice(step_lines)}. Yes." for _ in range(n_rechecks)]
     answer = values[problem.target]
     lines.append(f"So {problem.target}=\\boxed{{{answer}}}.")
     lines.append("</think>")
@@ -133,18 +139,17 @@ def world_rows(
     max_multiplier: int,
     reuse_rate: float,
     traces_per_problem: int,
-    max_verbosity: int,
-    recheck_spread: int,
+    max_reflection_rate: float,
     slip_rate_per_step: float,
     exclude: set[str] = frozenset(),
 ) -> list[dict]:
     """`n_problems` distinct problems spread evenly over `levels`, each with several teacher traces.
 
     Problems whose text is in `exclude` are skipped, so held-out sets never share a problem with a
-    training set. Each problem draws a verbosity (how many re-checks the teacher habitually makes on
-    it, uniform in 0..max_verbosity, not predictable from the text), and each trace adds 0..recheck_spread
-    more: the traces of one problem differ in length, so "shortest correct" is a real choice, yet even
-    the shortest keeps redundant re-checks, as R1's shortest traces do.
+    training set. Each problem draws how reflective the teacher is on it (a reflection rate uniform in
+    0..max_reflection_rate, not predictable from the text): the traces of one problem differ in length and
+    correctness by chance, so "shortest correct" is a real choice, and problems differ in how long their
+    traces are, so a length floor selects among them.
     """
     rng = random.Random(seed)
     seen = set(exclude)
@@ -163,12 +168,10 @@ def world_rows(
         if text in seen:
             continue
         seen.add(text)
-        verbosity = rng.randint(0, max_verbosity)
+        reflection_rate = rng.uniform(0.0, max_reflection_rate)
         generations, correctness = [], []
         for _ in range(traces_per_problem):
-            slips = [i for i in range(level) if rng.random() < slip_rate_per_step]
-            n_rechecks = verbosity + rng.randint(0, recheck_spread)
-            trace, boxed = teacher_trace(problem, rng, n_rechecks, slips[0] if slips else None)
+            trace, boxed = teacher_trace(problem, rng, reflection_rate, slip_rate_per_step)
             generations.append(trace)
             correctness.append(boxed == problem.answer)
         rows.append(
@@ -201,8 +204,7 @@ def write_world(spec: dict, benchmarks: dict[str, dict], out_dir: Path) -> None:
             "max_multiplier",
             "reuse_rate",
             "traces_per_problem",
-            "max_verbosity",
-            "recheck_spread",
+            "max_reflection_rate",
             "slip_rate_per_step",
         )
     }

@@ -9,7 +9,7 @@ import pytest
 TINY_ARCH = {"hidden_size": 32, "intermediate_size": 64, "num_hidden_layers": 1, "num_attention_heads": 2,
              "num_key_value_heads": 1, "max_position_embeddings": 256, "attn_implementation": "eager"}  # fmt: skip
 TINY_WORLD = {"max_start": 99, "max_value": 99, "max_operand": 9, "max_multiplier": 1, "reuse_rate": 0.0,
-              "traces_per_problem": 2, "max_verbosity": 2, "recheck_spread": 1, "slip_rate_per_step": 0.0}  # fmt: skip
+              "traces_per_problem": 2, "max_reflection_rate": 1.0, "slip_rate_per_step": 0.0}  # fmt: skip
 
 # ../shared from the repository root: reference facts and public benchmark copies, never committed here.
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"

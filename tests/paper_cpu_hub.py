@@ -38,7 +38,7 @@ SYNTHETIC = (
 )
 # The world of the synthetic traces: long enough that the preset's length floor selects among them.
 WORLD = {"max_start": 20, "max_value": 20, "max_operand": 5, "max_multiplier": 1, "reuse_rate": 0.0,
-         "traces_per_problem": 4, "max_verbosity": 10, "recheck_spread": 4, "slip_rate_per_step": 0.12}  # fmt: skip
+         "traces_per_problem": 4, "max_reflection_rate": 1.0, "slip_rate_per_step": 0.12}  # fmt: skip
 
 
 def parquet(frame: pd.DataFrame) -> bytes:
@@ -126,7 +126,7 @@ def populate(hub: FakeHub, model_dir: Path) -> None:
     for name, spec, seed in (("openr1-long", sources["openr1-long"], 1), ("openr1-hard", sources["openr1-hard"], 3)):
         repo = spec["dataset"]["repo_id"]
         if name == "openr1-long":  # openr1-long and openr1-moderate read one repo at one commit
-            frame = openr1_rows("openr1", seed, 160, [2, 3, 4, 5])
+            frame = openr1_rows("openr1", seed, 160, [2, 3, 4, 5, 6, 7, 8])
         else:
             frame = openr1_rows("hard", seed, 2, [4, 5])
         data = {

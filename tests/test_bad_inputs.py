@@ -238,7 +238,7 @@ def test_an_evaluation_with_a_protocol_short_of_its_prompts(model_dir, tmp_path)
 CONFIG_CASES = [
     ("an unknown key", "eval: {sampels: 2}", r"config key eval: unknown key 'sampels' \(expected one of: backend,"),
     ("a wrong type", "eval: {samples: two}", r"config key eval\.samples: expected integer, got 'two'"),
-    ("pass@k beyond the samples", "eval: {pass_k: [2, 4]}", r"config key eval\.pass_k: pass@4 needs 4 samples"),
+    ("pass@k beyond the samples", "eval: {pass_k: [8, 16]}", r"config key eval\.pass_k: pass@16 needs 16 samples"),
     ("a report budget not among the budgets", "eval: {report_budget: 100}", r"config key eval\.report_budget: 100"),
     ("a shard of part of a batch", "eval: {shard_size: 100}", r"config key eval\.shard_size: 100 samples"),
     ("an unknown benchmark", "eval: {benchmarks: [aime26]}", r"config key eval\.benchmarks: 'aime26'"),

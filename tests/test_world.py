@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import inspect
+import random
 import re
 from itertools import combinations
 from pathlib import Path
@@ -17,7 +18,7 @@ import pytest
 
 from fastmath_r1.config import load_config
 from fastmath_r1.grading import is_correct, last_boxed, parse_answer
-from fastmath_r1.world import world_rows, write_world
+from fastmath_r1.world import Problem, Step, teacher_trace, world_rows, write_world
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = load_config(ROOT / "config" / "config.yaml")
@@ -76,7 +77,10 @@ def solve(text: str) -> tuple[int, int]:
     return values[target], n_steps
 
 
-def n_rechecks(trace: str) -> int:
+REFLECTION = re.compile(r"^Wait, ([a-z]=[a-z][+\-*]\d+=(-?\d+)([+\-*])(\d+)=)(-?\d+)\. (?:Yes\.|So ([a-z])=(-?\d+)\.)$")
+
+
+def n_reflections(trace: str) -> int:
     return sum(line.startswith("Wait, ") for line in trace.split("\n"))
 
 
@@ -222,40 +226,65 @@ def test_trace_shape(overrides):
             # ... and a final statement follows it, boxing the same answer.
             assert final.strip()
             assert last_boxed(final) == inner == parse_answer(trace)
-            # Re-checks repeat one of the trace's own step lines verbatim.
-            steps = [line for line in lines if STEP_LINE.match(line)]
-            for line in lines:
-                if line.startswith("Wait, "):
-                    assert line.endswith(". Yes.")
-                    assert line[len("Wait, ") : -len(". Yes.")] in steps
+            # A reflection follows a step line and redoes its arithmetic; it corrects the step where the step slipped.
+            for before, line in zip(lines, lines[1:]):
+                if not line.startswith("Wait, "):
+                    continue
+                assert STEP_LINE.match(before), (before, line)
+                step, x, op, k, right, fixed_name, fixed_value = REFLECTION.match(line).groups()
+                name = before.split("=", 1)[0]
+                assert before.startswith(step), "a reflection restates its step"
+                assert int(right) == {"+": int(x) + int(k), "-": int(x) - int(k), "*": int(x) * int(k)}[op]
+                slipped = int(before.rsplit("=", 1)[1]) != int(right)
+                assert (fixed_name is not None) == slipped
+                assert not slipped or (fixed_name, fixed_value) == (name, right)
 
 
-def test_traces_of_one_problem_vary_in_length():
+def test_traces_of_one_problem_vary_in_length_and_problems_in_reflection():
     kwargs = world_kwargs()
-    assert kwargs["max_verbosity"] > 0 and kwargs["recheck_spread"] > 0, "default world should be verbose"
+    assert kwargs["max_reflection_rate"] > 0, "the default teacher should reflect"
     out = rows(n=100)
     varying = sum(len({len(t) for t in r["generations"]}) > 1 for r in out)
     assert varying > len(out) // 2
-    top = kwargs["max_verbosity"] + kwargs["recheck_spread"]
     for r in out:
-        counts = [n_rechecks(t) for t in r["generations"]]
-        assert 0 <= min(counts) and max(counts) <= top
-        assert max(counts) - min(counts) <= kwargs["recheck_spread"]
-    # The habitual verbosity differs between problems.
-    assert len({min(n_rechecks(t) for t in r["generations"]) for r in out}) > 1
+        assert all(0 <= n_reflections(t) <= r["level"] for t in r["generations"])
+    # How reflective the teacher is differs between problems: some reflect on most steps, some on few.
+    rates = [sum(map(n_reflections, r["generations"])) / (r["level"] * len(r["generations"])) for r in out]
+    assert min(rates) < 0.25 and max(rates) > 0.75
 
 
-def test_spread_alone_varies_trace_lengths():
-    out = rows(n=60, max_verbosity=0, slip_rate_per_step=0.0)
-    assert any(len({len(t) for t in r["generations"]}) > 1 for r in out)
-
-
-def test_no_verbosity_no_spread_no_slips_gives_identical_traces():
-    out = rows(n=60, max_verbosity=0, recheck_spread=0, slip_rate_per_step=0.0)
+def test_no_reflection_no_slips_gives_identical_traces():
+    out = rows(n=60, max_reflection_rate=0.0, slip_rate_per_step=0.0)
     for r in out:
         assert len(set(r["generations"])) == 1
-        assert n_rechecks(r["generations"][0]) == 0
+        assert n_reflections(r["generations"][0]) == 0
         assert all(r["correctness_math_verify"])
+
+
+PROBLEM = Problem(7, (Step("b", "a", "+", 3), Step("c", "b", "-", 4), Step("d", "c", "+", 5)))
+
+
+def test_a_reflection_on_every_step_catches_every_slip():
+    rng = random.Random(0)
+    for _ in range(20):
+        trace, answer = teacher_trace(PROBLEM, rng, reflection_rate=1.0, slip_rate=1.0)
+        assert answer == PROBLEM.answer == 11
+        assert trace.count("Wait, ") == 3 and trace.count(". So ") == 3
+    trace, answer = teacher_trace(PROBLEM, rng, reflection_rate=0.0, slip_rate=1.0)
+    assert answer != PROBLEM.answer and "Wait, " not in trace
+
+
+def test_reflection_costs_length_and_buys_accuracy():
+    """Over many traces of slippy steps, a trace that reflects more is longer and more often right."""
+    rng = random.Random(1)
+    by_reflections: dict[int, list[tuple[int, bool]]] = {}
+    for _ in range(3000):
+        trace, answer = teacher_trace(PROBLEM, rng, reflection_rate=0.5, slip_rate=0.2)
+        by_reflections.setdefault(n_reflections(trace), []).append((len(trace), answer == PROBLEM.answer))
+    accuracy = [sum(ok for _, ok in by_reflections[n]) / len(by_reflections[n]) for n in range(4)]
+    length = [sum(n for n, _ in by_reflections[n]) / len(by_reflections[n]) for n in range(4)]
+    assert accuracy == sorted(accuracy) and accuracy[3] == 1.0 and accuracy[0] < 0.6
+    assert length == sorted(length) and length[3] > length[0] + 60
 
 
 # --- write_world ---------------------------------------------------------------------------------
