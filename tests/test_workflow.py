@@ -181,10 +181,13 @@ def test_seeds_runs_the_recipe_again_under_another_seed_and_pools_the_claims(smo
     world), then the claims report over both seeds."""
     workdir, _ = smoke_run
     start = time.time()
-    result = snakemake(workdir, "--cores", "2", "seeds", "--configfile", str(SMOKE), "--config", "seeds=[0, 1]")
+    two_seeds = workdir / "two-seeds.yaml"
+    two_seeds.write_text("seeds: [0, 1]\n")
+    result = snakemake(workdir, "--cores", "2", "seeds", "--configfile", str(SMOKE), str(two_seeds))
     assert result.returncode == 0, result.stderr[-4000:]
     own, other = workdir / "results" / "smoke", workdir / "results" / "smoke-seed1"
-    assert "rule seed1_world:" in result.stdout and "rule world:" not in result.stdout, "seed 0 is the finished run"
+    log = result.stdout + result.stderr
+    assert "rule seed1_world:" in log and "rule world:" not in log, "seed 0 is the finished run"
     corpus = {d: pd.read_parquet(d / "data" / "world" / "corpus.parquet")["problem"] for d in (own, other)}
     assert len(set(corpus[own]) & set(corpus[other])) < len(corpus[own]) // 2
     assert (other / "report.md").exists() and (other / "models" / "grpo-recipe").is_dir()
