@@ -55,8 +55,7 @@ rule seeds:
 for seed_module, seed_prefix, seed_run_config in PLAN.seed_modules():
 
     module:
-        name:
-            seed_module
+        name: seed_module
         snakefile:
             "Snakefile"
         config:
