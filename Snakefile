@@ -50,6 +50,15 @@ rule seeds:
         rules.seed_claims.output,
 
 
+rule sizes:
+    """The recipe's stages at every model size of config `sizes` (each other size's run in results/<its preset>):
+    paper T1 by size, table and figure, and the claims across sizes.
+    """
+    input:
+        rules.size_table.output,
+        rules.size_claims.output,
+
+
 # `snakemake seeds`: the recipe again under each other seed of config `seeds`, each run this workflow as a module
 # with its seed's config (fastmath_r1.config.seed_config: its own results folder, every seed key moved).
 for seed_module, seed_prefix, seed_run_config in PLAN.seed_modules():
@@ -62,3 +71,17 @@ for seed_module, seed_prefix, seed_run_config in PLAN.seed_modules():
             seed_run_config
 
     use rule * from seed_module as seed_prefix*
+
+
+# `snakemake sizes`: the recipe at each other model size of config `sizes`, each size its own preset's run of this
+# workflow as a module (fastmath_r1.config.size_config).
+for size_module, size_prefix, size_run_config in PLAN.size_modules():
+
+    module:
+        name: size_module
+        snakefile:
+            "Snakefile"
+        config:
+            size_run_config
+
+    use rule * from size_module as size_prefix*

@@ -61,8 +61,9 @@ class Claim:
     base: str  # model names; "{sft}" is the SFT model the recipe continues from
     final: str
     metric: str  # "pass1" or "tokens"
-    # "difference" (points or tokens), "relative" (percent), "middle" (see middle_contrast) or "tightening" (see
-    # tightening_gain)
+    # "difference" (points or tokens), "relative" (percent), "middle" (see middle_contrast), "tightening" (the
+    # gain_contrast of the smallest and the largest budget), "size-steps" (of each model size and the next smaller)
+    # or "size-smallest" (of each size and the smallest)
     statistic: str
     expect: str
     paper_t1: tuple[str, str] | None = None  # the (base, final) rows of the paper's table T1
@@ -242,6 +243,31 @@ CLAIMS = [
 ]
 BY_ID = {c.id: c for c in CLAIMS}
 
+# Across the sizes of `snakemake sizes` (paper T1 at 1.5B, 7B and 14B; its numbers for the two smaller sizes are not
+# available here, only what the paper says of them).
+SIZE_CLAIMS = [
+    Claim(
+        "size-recipe-gain-grows",
+        "The recipe's accuracy gain over the original grows with model size (each size against the next smaller)",
+        "T1 by size: SFT + GRPO helps more at larger sizes",
+        "original",
+        "grpo-recipe",
+        "pass1",
+        "size-steps",
+        "increase",
+    ),
+    Claim(
+        "size-sft-helps-smallest-least",
+        "10-epoch SFT raises accuracy least at the smallest size (each size against the smallest)",
+        "T1 by size: SFT barely helps 1.5B",
+        "original",
+        "{sft}",
+        "pass1",
+        "size-smallest",
+        "increase",
+    ),
+]
+
 
 def computable(
     models: list[str], sft_model: str, budgets: list[int], report_budget: int
@@ -357,12 +383,11 @@ def _at_budgets(claim: Claim, at: dict[str, int]) -> str:
     return f", at {at[claim.budgets[1]]} vs {at[claim.budgets[0]]} tokens"
 
 
-def tightening_gain(base_tight, final_tight, base_loose, final_loose):
-    """The final model's mean gain over the base at the tight budget minus its gain at the loose one (T3: the
-    recipe's gain grows as the budget tightens), over the last axis."""
-    return (final_tight.mean(axis=-1) - base_tight.mean(axis=-1)) - (
-        final_loose.mean(axis=-1) - base_loose.mean(axis=-1)
-    )
+def gain_contrast(base_a, final_a, base_b, final_b):
+    """The final model's mean gain over the base in setting a minus its gain in setting b, over the last axis: a
+    tight and b loose budget (T3: the recipe's gain grows as the budget tightens), or a large and b small model
+    size (T1 across sizes: the gain grows with size)."""
+    return (final_a.mean(axis=-1) - base_a.mean(axis=-1)) - (final_b.mean(axis=-1) - base_b.mean(axis=-1))
 
 
 def _tightening_row(claim, problems, base, final, benchmark, at, paper, n_resamples, seed) -> dict:
@@ -374,7 +399,7 @@ def _tightening_row(claim, problems, base, final, benchmark, at, paper, n_resamp
         _values(problems[loose], base, benchmark, claim.metric),
         _values(problems[loose], final, benchmark, claim.metric),
     ]
-    value, lo, hi = bootstrap(tightening_gain, [x.loc[a.index].to_numpy() for x in arrays], n_resamples, seed)
+    value, lo, hi = bootstrap(gain_contrast, [x.loc[a.index].to_numpy() for x in arrays], n_resamples, seed)
     comparison = f"{final} vs {base}, gain at {at[tight]} minus gain at {at[loose]} tokens"
     return _row(claim, benchmark, comparison, paper, value, lo, hi, "points", verdict(lo, hi, claim.expect))
 
@@ -392,6 +417,44 @@ def _row(claim: Claim, benchmark, comparison, paper, value, lo, hi, unit, result
         "unit": unit,
         "verdict": result,
     }
+
+
+def size_claims_table(
+    grades: dict[str, pd.DataFrame], budget: int, sft_model: str, n_resamples: int, seed: int
+) -> pd.DataFrame:
+    """One row per size claim, pair of sizes and held-out set; `grades` maps each size's label to its stages'
+    per-sample grades, smallest size first. A value is the gain_contrast of the larger and the smaller size of a
+    pair, paired by problem (every size is graded on the same held-out problems); with one size there is nothing to
+    compare (no rows)."""
+    labels = list(grades)
+    problems = {
+        label: pd.concat([per_problem(g, budget).assign(model=m) for m, g in frame.groupby("model")])
+        for label, frame in grades.items()
+    }
+    pairs = {
+        "size-steps": list(zip(labels, labels[1:])),
+        "size-smallest": [(labels[0], label) for label in labels[1:]],
+    }
+    rows = []
+    for benchmark in sorted(problems[labels[-1]]["benchmark"].unique()) if len(labels) > 1 else []:
+        for c in SIZE_CLAIMS:
+            base, final = c.models(sft_model)
+            values = {
+                (label, model): _values(problems[label], model, benchmark, c.metric)
+                for label in labels
+                for model in (base, final)
+            }
+            index = values[(labels[0], base)].index
+            if any(not v.index.equals(index) for v in values.values()):
+                raise InputError(f"held-out set {benchmark}: the sizes are not graded on the same problems")
+            gain = {label: values[(label, final)].mean() - values[(label, base)].mean() for label in labels}
+            for small, large in pairs[c.statistic]:
+                keys = ((large, base), (large, final), (small, base), (small, final))
+                value, lo, hi = bootstrap(gain_contrast, [values[k].to_numpy() for k in keys], n_resamples, seed)
+                gains = f"gain at {large} ({gain[large]:+.1f}) minus gain at {small} ({gain[small]:+.1f})"
+                result = verdict(lo, hi, c.expect)
+                rows.append(_row(c, benchmark, f"{final} vs {base}, {gains}", c.paper, value, lo, hi, "points", result))
+    return pd.DataFrame(rows, columns=CLAIMS_COLUMNS)
 
 
 def middle_contrast(gain: np.ndarray, base: np.ndarray) -> np.ndarray:
@@ -448,12 +511,16 @@ def _dropped_lines(dropped: dict[str, str]) -> list[str]:
     return ["", "Not computed in this preset:", ""] + [f"- {BY_ID[i].claim}: {why}" for i, why in dropped.items()]
 
 
-def write_report(table: pd.DataFrame, out_md: Path, preset: str, budget: int, dropped: dict[str, str]) -> None:
-    """`dropped`: claim id -> why this preset cannot compute it (`computable`)."""
+def write_report(
+    table: pd.DataFrame, out_md: Path, title: str, budget: int, dropped: dict[str, str], note: str = ""
+) -> None:
+    """`dropped`: claim id -> why this preset cannot compute it (`computable`); `note`, a paragraph before the
+    table."""
     lines = [
-        f"# Claims report, preset {preset}",
+        f"# {title}",
         "",
         *_intro(budget),
+        *(["", note] if note else []),
         "",
         "| " + " | ".join(HEADER) + " |",
         "|---|---|---|---|---|---|",

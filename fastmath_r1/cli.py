@@ -456,6 +456,75 @@ def cmd_stages(a):
     write_table(table, a.out_csv, a.out_md, "Recipe stages (paper T1)", note, ["model", "stage"])
 
 
+def _size_path(item: str) -> tuple[str, Path]:
+    size, sep, path = item.partition("=")
+    if not sep or not size or not path:
+        raise argparse.ArgumentTypeError(f"expected SIZE=PATH, e.g. 1.5B=results/mini-small/eval/..., got {item!r}")
+    return size, Path(path)
+
+
+def _by_size(items: list[tuple[str, Path]]) -> dict[str, list[Path]]:
+    """SIZE=PATH arguments grouped by size, in the order the sizes first appear."""
+    files: dict[str, list[Path]] = {}
+    for size, path in items:
+        files.setdefault(size, []).append(path)
+    return files
+
+
+@command(
+    "sizes",
+    "paper T1 at each model size: the recipe's stages, table and figure",
+    required(
+        "--metrics", "each size's metrics files, as SIZE=PATH, the smallest size first", type=_size_path, nargs="+"
+    ),
+    config_json("--stages", "list of [model name, stage label] pairs, in table order"),
+    BUDGET,
+    OUT_CSV,
+    OUT_MD,
+    OUT_PNG,
+)
+def cmd_sizes(a):
+    from fastmath_r1.figures import plot_sizes
+    from fastmath_r1.tables import size_table, write_table
+
+    table = size_table(_by_size(a.metrics), a.budget, dict(a.stages))
+    note = (
+        f"Pass@1 (%) and mean output tokens at a budget of {a.budget} tokens, 95% bootstrap CIs, smallest size first."
+    )
+    write_table(table, a.out_csv, a.out_md, "Recipe stages by model size (paper T1)", note, ["size", "stage"])
+    plot_sizes(table, a.out_png)
+
+
+@command(
+    "size-claims",
+    "the claims across model sizes: the recipe's and SFT's gains grow with size",
+    required("--grades", "each size's grades files, as SIZE=PATH, the smallest size first", type=_size_path, nargs="+"),
+    BUDGET,
+    required("--sft-model", "the SFT model the recipe continues from", type=str),
+    required("--resamples", "bootstrap resamples", type=int),
+    required("--seed", "bootstrap seed", type=int),
+    required("--preset", "the preset's name, for the title", type=str),
+    OUT_CSV,
+    OUT_MD,
+)
+def cmd_size_claims(a):
+    from fastmath_r1.claims import size_claims_table, write_report
+    from fastmath_r1.tables import read_grades
+
+    files = _by_size(a.grades)
+    table = size_claims_table(
+        {size: read_grades(paths) for size, paths in files.items()}, a.budget, a.sft_model, a.resamples, a.seed
+    )
+    table.to_csv(a.out_csv, index=False)
+    sizes = ", ".join(files)
+    note = (
+        f"Sizes, smallest first: {sizes}; each is graded on the same held-out problems."
+        if len(files) > 1
+        else (f"Only one size ({sizes}): config `sizes` needs two or more for these claims.")
+    )
+    write_report(table, a.out_md, f"Claims across model sizes, preset {a.preset}", a.budget, {}, note)
+
+
 @command(
     "budget-sweep",
     "paper T3/T4: Pass@1 and tokens at every budget",
@@ -577,7 +646,7 @@ def cmd_claims(a):
         read_grades(a.grades), a.budget, a.sft_model, a.resamples, a.seed, a.claims, pd.read_csv(a.paper), a.stands_for
     )
     table.to_csv(a.out_csv, index=False)
-    write_report(table, a.out_md, a.preset, a.budget, a.dropped)
+    write_report(table, a.out_md, f"Claims report, preset {a.preset}", a.budget, a.dropped)
     write_front_page(table, a.out_rst, a.preset, a.budget, a.dropped)
 
 

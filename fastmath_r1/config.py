@@ -89,16 +89,22 @@ def resolve_extends(overrides: dict, default: Path = DEFAULT_CONFIG, presets: Pa
         if name in seen:
             raise ConfigError(f"config key extends: presets extend each other in a loop ({' -> '.join([*seen, name])})")
         seen.add(name)
-        path = presets / f"{name}.yaml"
-        if not path.exists():
-            known = ", ".join(sorted(p.stem for p in presets.glob("*.yaml")))
-            raise ConfigError(f"config key extends: no preset {name!r} in {presets} (known: {known})")
-        layer = yaml.safe_load(path.read_text()) or {}
+        layer = read_preset(name, "extends", presets)
         chain.append(layer)
     config = yaml.safe_load(Path(default).read_text())
     for layer in [*reversed(chain), overrides]:
         merge(config, {k: v for k, v in layer.items() if k != "extends"})
     return config
+
+
+def read_preset(name: str, key: str, presets: Path = PRESETS) -> dict:
+    """The keys config/presets/<name>.yaml sets itself (its `extends` chain not applied); `key` is the config key
+    that names it, for the error."""
+    path = presets / f"{name}.yaml"
+    if not path.exists():
+        known = ", ".join(sorted(p.stem for p in presets.glob("*.yaml")))
+        raise ConfigError(f"config key {key}: no preset {name!r} in {presets} (known: {known})")
+    return yaml.safe_load(path.read_text()) or {}
 
 
 def merge(base: dict, override: dict) -> dict:
@@ -133,12 +139,13 @@ def seed_keys(config: dict) -> list[tuple[str, ...]]:
 def seed_config(config: dict, seed: int) -> dict:
     """The resolved `config` of one run of `snakemake seeds`: seed 0 is the run itself; seed s is preset
     `<preset>-seed<s>` (its own results folder) with every seed key, and the seed of every held-out set the world
-    draws, moved by SEED_STRIDE x s. A seed run plans no seed runs of its own."""
+    draws, moved by SEED_STRIDE x s. A seed run plans no seed or size runs of its own."""
     if seed == 0:
         return config
     moved = copy.deepcopy(config)
     moved["preset"] = f"{config['preset']}-seed{seed}"
     moved["seeds"] = [0]
+    moved["sizes"] = [this_size(config)]
     for *path, key in seed_keys(config):
         section = moved
         for part in path:
@@ -146,3 +153,20 @@ def seed_config(config: dict, seed: int) -> dict:
         if key in section:
             section[key] += SEED_STRIDE * seed
     return moved
+
+
+def this_size(config: dict) -> dict:
+    """The entry of config `sizes` that is this run (the one without a preset)."""
+    return next(size for size in config["sizes"] if "preset" not in size)
+
+
+def size_config(config: dict, index: int) -> dict:
+    """The resolved config of size `index` of config `sizes` (one with a preset): this run's config with what the
+    size's preset file sets itself merged over it (its model; results/<preset>), so that a change made to this
+    run's recipe reaches every size. A size run plans no size or seed runs of its own."""
+    size = config["sizes"][index]
+    layer = read_preset(size["preset"], f"sizes[{index}].preset")
+    sized = merge(copy.deepcopy(config), {k: v for k, v in layer.items() if k != "extends"})
+    sized["sizes"] = [{"stands_for": size["stands_for"]}]
+    sized["seeds"] = [0]
+    return sized

@@ -90,6 +90,30 @@ def plot_budget_sweep(table: pd.DataFrame, solid_models: list[str], out_png: Pat
     plt.close(fig)
 
 
+def plot_sizes(table: pd.DataFrame, out_png: Path) -> None:
+    """Paper T1 across sizes: Pass@1 (top) and mean output tokens (bottom) against model size, one line per stage,
+    one column per held-out set."""
+    benchmarks = sorted(table["benchmark"].unique())
+    sizes = list(dict.fromkeys(table["size"]))
+    fig, axes = plt.subplots(
+        2, len(benchmarks), figsize=(5 * len(benchmarks), 7), constrained_layout=True, squeeze=False
+    )
+    for column, benchmark in enumerate(benchmarks):
+        for stage, rows in table[table["benchmark"] == benchmark].groupby("stage", sort=False):
+            x = [sizes.index(size) for size in rows["size"]]
+            for ax, metric in zip(axes[:, column], ["pass@1", "tokens"]):
+                ax.errorbar(x, rows[metric], yerr=_errorbars(rows, metric), marker="o", capsize=3, label=stage)
+        for ax, ylabel in zip(axes[:, column], ["Pass@1 (%)", "mean output tokens"]):
+            ax.set(title=benchmark, xlabel="model size (stands for)", ylabel=ylabel)
+            ax.set_xticks(range(len(sizes)), sizes)
+            ax.grid(alpha=0.3)
+    axes[0, 0].legend(fontsize=8)
+    budget = int(table["budget"].iloc[0])
+    fig.suptitle(f"Recipe stages by model size (paper T1 at each size), budget {budget}; bars: 95% CIs")
+    fig.savefig(out_png, dpi=120)
+    plt.close(fig)
+
+
 def plot_reward_ablation(table: pd.DataFrame, out_png: Path) -> None:
     """Paper F2: Pass@1 and mean tokens per reward set, one bar group per held-out set."""
     fig, axes = plt.subplots(1, 2, figsize=(11, 4), constrained_layout=True)

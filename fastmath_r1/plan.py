@@ -9,11 +9,12 @@ others are dropped), and the targets of `reproduce` and `figures`.
 from __future__ import annotations
 
 import json
+import re
 import shlex
 from pathlib import Path
 
 from fastmath_r1 import claims
-from fastmath_r1.config import ConfigError, seed_config
+from fastmath_r1.config import ConfigError, seed_config, size_config, validate_config
 from fastmath_r1.names import ORIGINAL, grpo_model, sft_model, stage_labels
 
 # The selection that keeps every row: the original model's broad corpus.
@@ -54,6 +55,7 @@ class Plan:
             self._plan_released()
         self.push = config["push"]
         self._check()
+        self.sizes = self._plan_sizes() if self.mode == "recipe" else []
 
     def _plan_recipe(self) -> None:
         self.sft_models = [sft_model(e) for e in self.config["sft"]["epochs"]]
@@ -74,6 +76,31 @@ class Plan:
             self.models, self.recipe_sft, self.eval["budgets"], self.report_budget
         )
         self.released_tables = {}
+        # Paper T1 at each size without GRPO alone (which would add a GRPO run and an evaluation per size).
+        self.size_stages = {m: label for m, label in self.stages.items() if m != grpo_model("rl-only")}
+
+    def _plan_sizes(self) -> list[tuple[str, Plan]]:
+        """(stands_for, plan) of each size of `snakemake sizes`, smallest first; this run's plan is this one."""
+        entries = self.config["sizes"]
+        if sum("preset" not in size for size in entries) != 1:
+            raise refuse("sizes", "exactly one entry must be this run (the one without a preset)")
+        presets = [size["preset"] for size in entries if "preset" in size]
+        if self.config["preset"] in presets or len(set(presets)) < len(presets):
+            raise refuse("sizes", "each size's preset must be another run than this one and than each other size's")
+        sizes = []
+        for i, size in enumerate(entries):
+            if "preset" not in size:
+                sizes.append((size["stands_for"], self))
+                continue
+            sized = size_config(self.config, i)  # a missing preset: its error names sizes[i].preset
+            try:
+                plan = Plan(validate_config(sized), self.workflow_dir)
+            except ConfigError as error:
+                raise refuse(f"sizes[{i}].preset", f"{size['preset']!r}: {error}") from error
+            if plan.mode != "recipe" or plan.size_stages != self.size_stages:
+                raise refuse(f"sizes[{i}].preset", f"{size['preset']!r} does not train this run's stages")
+            sizes.append((size["stands_for"], plan))
+        return sizes
 
     def _plan_released(self) -> None:
         """Every rule of the recipe stays defined (so that each rule file has one `localrules:` list), with
@@ -85,6 +112,7 @@ class Plan:
         self.ablation_arms, self.aimo_models, self.aimo_budgets = {}, [], []
         self.claims, self.dropped_claims = [], {}
         self.released_tables = self.config["released"]["tables"]
+        self.size_stages = {}
 
     def seed_modules(self) -> list[tuple[str, str, dict]]:
         """(module name, rule prefix, config) of each seed run of `snakemake seeds` but this run's own (seed 0)."""
@@ -93,6 +121,20 @@ class Plan:
     def seed_claims_tables(self) -> dict[int, str]:
         """The claims table of every seed run of `snakemake seeds`, this run's own (seed 0) included, by seed."""
         return {s: f"results/{seed_config(self.config, s)['preset']}/tables/claims.csv" for s in self.config["seeds"]}
+
+    def size_modules(self) -> list[tuple[str, str, dict]]:
+        """(module name, rule prefix, config) of each size of `snakemake sizes` but this run's."""
+        modules = []
+        for _, plan in self.sizes:
+            if plan is not self:
+                name = "size_" + re.sub(r"\W", "_", plan.config["preset"])
+                modules.append((name, f"{name}_", plan.config))
+        return modules
+
+    def size_files(self, kind: str) -> list[tuple[str, str]]:
+        """(stands_for, file) of the `kind` evaluation file (metrics.csv, grades.parquet) of each stage of each
+        size, smallest size first."""
+        return [(label, f) for label, plan in self.sizes for f in plan.eval_files(kind, list(plan.size_stages))]
 
     # ---- cross-key checks ----
 
@@ -244,18 +286,31 @@ class Plan:
         """The `fastmath-r1 evaluate` arguments of `model`'s protocols (`evaluation_protocols`), shell-quoted."""
         args = []
         for name in self.evaluation_protocols(model):
-            protocol = self.protocol(name)
+            protocol = self.protocol(name, model)
             args += ["--benchmark", *(f"{b}={self.benchmark_file(b)}" for b in self.protocol_benchmarks(name))]
             args += ["--prompts", json.dumps(protocol["prompts"], sort_keys=True)]
             args += ["--eval", json.dumps(protocol["eval"], sort_keys=True)]
             args += ["--out-dir", f"{self.results}/{name}/{model}"]
         return shlex.join(args)
 
-    def protocol(self, name: str) -> dict:
-        """The prompts and sampling of a protocol: `eval` (the paper's evaluation) or `eval-aimo` (the
-        AIMO-2 protocol's prompt asking for the answer modulo 1000, its sample count and budgets)."""
+    def model_budgets(self, model: str) -> list[int]:
+        """The evaluation budgets `model` is graded at: all of them for the budget sweep's models (the AIMO
+        table's too) and for released checkpoints, the report budget alone for the others, which are then
+        sampled up to it only. Their samples are the same (sampling is seeded per batch, and a smaller budget's
+        samples are the larger one's truncated), in less time: a batch runs until its longest sample ends."""
+        if self.mode == "released" or model in self.sweep_models or model in self.aimo_models:
+            return self.eval["budgets"]
+        return [self.report_budget]
+
+    def protocol(self, name: str, model: str) -> dict:
+        """The prompts and sampling of a protocol for `model`: `eval` (the paper's evaluation, at the model's
+        budgets) or `eval-aimo` (the AIMO-2 protocol's prompt asking for the answer modulo 1000, its sample
+        count and budgets)."""
         if name == "eval":
-            return {"prompts": self.config["prompts"]["eval"], "eval": self.eval}
+            return {
+                "prompts": self.config["prompts"]["eval"],
+                "eval": self.eval | {"budgets": self.model_budgets(model)},
+            }
         own = {k: self.aimo[k] for k in ("samples", "budgets", "stop_at_think_end")}
         return {"prompts": self.aimo["prompt"], "eval": self.eval | own}
 

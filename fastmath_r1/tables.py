@@ -85,6 +85,15 @@ def stage_table(metric_files: list[Path], budget: int, stages: dict[str, str]) -
     return rows.reset_index(drop=True)
 
 
+def size_table(metric_files: dict[str, list[Path]], budget: int, stages: dict[str, str]) -> pd.DataFrame:
+    """Paper T1 at each model size: `stage_table` of each size's metrics files (size label -> files, the smallest
+    size first), labelled with the size in column `size`."""
+    return pd.concat(
+        [stage_table(paths, budget, stages).assign(size=size) for size, paths in metric_files.items()],
+        ignore_index=True,
+    )[["size", "model", "stage", "benchmark", "budget", *VALUES]]
+
+
 def budget_sweep_table(metric_files: list[Path], models: list[str], budgets: list[int] | None = None) -> pd.DataFrame:
     """Paper T3/T4: every budget (or the listed ones) for each model, from truncations of the same samples."""
     metrics = read_metrics(metric_files)

@@ -24,6 +24,7 @@ from fastmath_r1.claims import (
     read_claims_table,
     relative_change,
     seeds_table,
+    size_claims_table,
     verdict,
     write_front_page,
     write_report,
@@ -332,7 +333,7 @@ def test_claims_table_is_deterministic_for_a_seed():
 
 def test_write_report_has_one_row_per_claim_and_the_verdict_counts(table, tmp_path):
     out = tmp_path / "claims.md"
-    write_report(table, out, "mini", BUDGET, {})
+    write_report(table, out, "Claims report, preset mini", BUDGET, {})
     text = out.read_text()
     lines = text.splitlines()
     assert lines[0] == "# Claims report, preset mini"
@@ -378,7 +379,7 @@ def test_write_report_shows_nan_values_as_na(tmp_path):
         ]
     )
     out = tmp_path / "r.md"
-    write_report(table, out, "smoke", 64, {})
+    write_report(table, out, "Claims report, preset smoke", 64, {})
     lines = out.read_text().splitlines()
     assert "| A | b | x vs y | T1 | +1.2 points [+0.5, +2.0] | **reproduced** |" in lines
     assert f"| {MIDDLE_DIFFICULTY} | b | x vs y, 0 middle problems | F3 | n/a | **inconclusive** |" in lines
@@ -465,7 +466,7 @@ def test_a_preset_without_one_epoch_of_sft_drops_the_claims_that_need_it():
 
 def test_report_and_front_page_say_which_claims_were_dropped(table, tmp_path):
     dropped = {"sft-1-epoch-lengthens": "needs sft-e1, which this preset does not train"}
-    write_report(table, tmp_path / "r.md", "p", BUDGET, dropped)
+    write_report(table, tmp_path / "r.md", "Claims report, preset p", BUDGET, dropped)
     write_front_page(table, tmp_path / "f.rst", "p", BUDGET, dropped)
     line = "- 1 epoch of SFT lengthens outputs: needs sft-e1, which this preset does not train"
     for name in ("r.md", "f.rst"):
@@ -581,3 +582,41 @@ def test_claims_tables_round_trip_through_csv_and_bad_values_are_named(seed_tabl
     table.drop(columns="verdict").to_csv(path, index=False)
     with pytest.raises(InputError, match="missing column"):
         read_claims_table(path)
+
+
+# --- claims across model sizes ----------------------------------------------------------------------------------
+
+
+def size_grades(sft_gain: int, recipe_gain: int) -> pd.DataFrame:
+    """One size's stages: the original's Pass@1 of PASS1, SFT and the recipe `sft_gain` / `recipe_gain` points
+    above it on every problem (multiples of 25)."""
+    base = PASS1["original"]
+    pass1 = {
+        "original": base,
+        "sft-e10": [v + sft_gain for v in base],
+        "grpo-recipe": [v + recipe_gain for v in base],
+    }
+    return hand_grades(pass1, {m: TOKENS["original"] for m in pass1})
+
+
+def test_size_claims_compare_each_size_with_the_next_smaller_and_with_the_smallest():
+    grades = {"1.5B": size_grades(0, 0), "7B": size_grades(0, 25), "14B": size_grades(25, 0)}
+    table = size_claims_table(grades, BUDGET, "sft-e10", 200, 0)
+    assert table["id"].tolist() == ["size-recipe-gain-grows"] * 2 + ["size-sft-helps-smallest-least"] * 2
+    assert table["comparison"].tolist() == [
+        "grpo-recipe vs original, gain at 7B (+25.0) minus gain at 1.5B (+0.0)",
+        "grpo-recipe vs original, gain at 14B (+0.0) minus gain at 7B (+25.0)",
+        "sft-e10 vs original, gain at 7B (+0.0) minus gain at 1.5B (+0.0)",
+        "sft-e10 vs original, gain at 14B (+25.0) minus gain at 1.5B (+0.0)",
+    ]
+    # Every problem gains alike, so the CI is the value itself.
+    assert table[["value", "lo", "hi"]].values.tolist() == [[25.0] * 3, [-25.0] * 3, [0.0] * 3, [25.0] * 3]
+    assert table["verdict"].tolist() == [REPRODUCED, NOT_REPRODUCED, INCONCLUSIVE, REPRODUCED]
+    assert (table["benchmark"] == BENCH).all() and (table["unit"] == "points").all()
+
+
+def test_size_claims_need_two_sizes_graded_on_the_same_problems():
+    assert size_claims_table({"14B": size_grades(25, 25)}, BUDGET, "sft-e10", 200, 0).empty
+    other = size_grades(0, 0).replace({"problem_id": {"p4": "p5"}})
+    with pytest.raises(InputError, match="aime24-mini: the sizes are not graded on the same problems"):
+        size_claims_table({"1.5B": other, "14B": size_grades(25, 25)}, BUDGET, "sft-e10", 200, 0)

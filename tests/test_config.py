@@ -15,6 +15,8 @@ from fastmath_r1.config import (
     load_config,
     seed_config,
     seed_keys,
+    size_config,
+    this_size,
     validate_config,
 )
 
@@ -299,7 +301,8 @@ def test_a_seed_run_moves_every_seed_key_and_nothing_else():
     for path in keys:
         parent = _at(moved, path[:-1])
         parent[path[-1]] = _at(config, path)
-    assert {**moved, "preset": config["preset"], "seeds": config["seeds"]} == config
+    assert moved["sizes"] == [{"stands_for": "14B"}]  # a seed run plans no size runs
+    assert {**moved, "preset": config["preset"], "seeds": config["seeds"], "sizes": config["sizes"]} == config
     # The original config is untouched, and seed 0 is the run itself.
     assert config["preset"] == "mini" and seed_config(config, 0) is config
     validate_config(seed_config(config, 1))
@@ -310,3 +313,20 @@ def test_seed_stride_keeps_the_world_sets_of_seed_runs_apart():
     config = load_config(ROOT / "config" / "config.yaml")
     seeds = [seed_config(config, s)["world"]["seed"] + k for s in (0, 1, 2) for k in range(3)]
     assert len(set(seeds)) == len(seeds)
+
+
+def test_a_size_run_is_its_own_preset_planning_no_size_or_seed_runs():
+    config = load_config(ROOT / "config" / "config.yaml")
+    small = config["sizes"][0]
+    sized = size_config(config, 0)
+    assert sized["preset"] == small["preset"] == "mini-small"
+    assert sized["sizes"] == [{"stands_for": small["stands_for"]}] and sized["seeds"] == [0]
+    own = load_config(ROOT / "config" / "presets" / "mini-small.yaml")
+    assert {**sized, "sizes": own["sizes"], "seeds": own["seeds"]} == own
+    # Only the original model's architecture differs from this run's.
+    assert sized["original"]["architecture"] != config["original"]["architecture"]
+    assert {**sized["original"], "architecture": None} == {**config["original"], "architecture": None}
+    assert this_size(config) == {"stands_for": "14B"}
+    # A change to this run's recipe reaches the size; the size's own model stays.
+    changed = size_config({**config, "sft": {**config["sft"], "epochs": [1, 3, 10]}}, 0)
+    assert changed["sft"]["epochs"] == [1, 3, 10] and changed["original"] == sized["original"]

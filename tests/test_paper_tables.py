@@ -15,6 +15,7 @@ from fastmath_r1.tables import (
     per_problem_changes,
     read_metrics,
     reward_ablation_table,
+    size_table,
     stage_table,
     wide_markdown,
 )
@@ -174,6 +175,37 @@ def test_stage_table_wide_markdown_keeps_stage_order(files):
         "7.5 [5.5, 9.5]",
         "680 [660, 700]",
     ]
+
+
+# --- T1 by model size: size_table and the sizes command -------------------------------------------------------
+
+
+def test_size_table_is_each_size_s_stage_table_in_size_order(files, tmp_path):
+    smaller = [(m, b, budget, p / 2, t) for m, b, budget, p, t in METRICS_A24 + METRICS_A25]
+    small_files = [write_metrics(tmp_path / "small.csv", smaller)]
+    stages = {m: STAGES[m] for m in ("original", "sft-e10", "grpo-recipe")}
+    table = size_table({"1.5B": small_files, "14B": files}, 128, stages)
+    assert list(table.columns) == ["size", "model", "stage"] + TABLE_COLUMNS
+    assert list(table["size"]) == ["1.5B"] * 6 + ["14B"] * 6
+    assert list(table["model"]) == list(stages) * 4
+    large = table[table["size"] == "14B"].drop(columns="size").reset_index(drop=True)
+    assert large.equals(stage_table(files, 128, stages))
+    small = table[table["size"] == "1.5B"]
+    assert small["pass@1"].tolist() == [ALL[m, b, 128][0] / 2 for b in (A24, A25) for m in stages]
+
+
+def test_the_sizes_command_writes_the_table_and_the_figure(files, tmp_path):
+    from fastmath_r1 import cli
+
+    stages = '[["original", "original"], ["sft-e10", "+ SFT"], ["grpo-recipe", "+ SFT + GRPO"]]'
+    out = {ext: tmp_path / f"sizes.{ext}" for ext in ("csv", "md", "png")}
+    metrics = [f"{size}={f}" for size in ("1.5B", "7B") for f in files]
+    cli.main(["sizes", "--metrics", *metrics, "--stages", stages, "--budget", "128",
+              *(x for ext, path in out.items() for x in (f"--out-{ext}", str(path)))])  # fmt: skip
+    assert pd.read_csv(out["csv"])["size"].tolist() == ["1.5B"] * 6 + ["7B"] * 6
+    md = out["md"].read_text()
+    assert md.startswith("# Recipe stages by model size (paper T1)") and "| 7B     | + SFT + GRPO |" in md
+    assert out["png"].stat().st_size > 10_000
 
 
 # --- T3: budget_sweep_table ---------------------------------------------------------------------------

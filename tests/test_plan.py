@@ -81,9 +81,23 @@ def test_paper_plan_reads_the_hub_and_launches_accelerate():
                                     "aimo2-reference"}  # fmt: skip
     assert p.launch("sft")["accelerate_config"] == str(ROOT / "config" / "accelerate" / "zero3.yaml")
     assert p.aimo_completions("original", "aime25") == "results/paper/eval-aimo/original/aime25/completions.parquet"
-    assert p.protocol("eval-aimo")["eval"]["samples"] == 32 and p.protocol("eval")["eval"]["samples"] == 64
+    assert p.protocol("eval-aimo", "original")["eval"]["samples"] == 32
+    assert p.protocol("eval", "original")["eval"]["samples"] == 64
     assert p.evaluation_protocols("original") == ["eval", "eval-aimo"] and p.evaluation_protocols("sft-e1") == ["eval"]
     assert p.vllm_server_args("m") == ""  # colocated vLLM: no server
+
+
+def test_only_the_budget_sweep_s_models_are_sampled_past_the_report_budget():
+    p = plan(DEFAULT)
+    budgets, report = DEFAULT["eval"]["budgets"], DEFAULT["eval"]["report_budget"]
+    assert report < max(budgets)
+    for model in p.sweep_models:
+        assert p.protocol("eval", model)["eval"]["budgets"] == budgets
+    for model in ("sft-e1", "grpo-cosine", "grpo-rl-only"):
+        assert p.protocol("eval", model)["eval"]["budgets"] == [report]
+        assert f'"budgets": [{report}]' in p.evaluate_args(model)
+    released = plan(load_config(PRESETS / "released.yaml"))
+    assert all(released.model_budgets(m) == released.eval["budgets"] for m in released.models)
 
 
 def test_a_cpu_job_takes_a_core_per_thread_of_each_process_and_vllm_one_more():
@@ -169,6 +183,12 @@ CHECKS = [
      "config key released.tables.t4.models: 'fast-math-r1-7b' is not in released.models"),
     ("released", {"released": {"tables": {"t4": {"budgets": [9000]}}}}, (),
      "config key released.tables.t4.budgets: 9000 is not one of eval.budgets"),
+    ("default", {"sizes": [{"stands_for": "a"}, {"stands_for": "b"}]}, (),
+     "config key sizes: exactly one entry must be this run (the one without a preset)"),
+    ("default", {"sizes": [{"stands_for": "a", "preset": "mini"}, {"stands_for": "b"}]}, (),
+     "config key sizes: each size's preset must be another run than this one and than each other size's"),
+    ("default", {"sizes": [{"stands_for": "a", "preset": "smoke"}, {"stands_for": "b"}]}, (),
+     "config key sizes[0].preset: 'smoke' does not train this run's stages"),
 ]  # fmt: skip
 
 
@@ -197,3 +217,36 @@ def test_the_checks_cover_every_refusal_in_the_plan():
 def test_every_preset_passes_the_checks():
     for path in sorted(PRESETS.glob("*.yaml")):
         Plan(load_config(path), ROOT)
+
+
+def test_sizes_are_modules_of_their_presets_and_the_table_reads_each_size_s_stages():
+    p = plan(DEFAULT)
+    assert [(label, size.config["preset"]) for label, size in p.sizes] == [
+        ("1.5B", "mini-small"), ("7B", "mini-medium"), ("14B", "mini")
+    ]  # fmt: skip
+    assert p.sizes[-1][1] is p
+    assert [(name, prefix) for name, prefix, _ in p.size_modules()] == [
+        ("size_mini_small", "size_mini_small_"), ("size_mini_medium", "size_mini_medium_")
+    ]  # fmt: skip
+    assert list(p.size_stages) == ["original", "sft-e10", "grpo-recipe"]
+    files = p.size_files("metrics.csv")
+    assert len(files) == 3 * 3 * 2  # sizes x stages x held-out sets
+    assert files[0] == ("1.5B", "results/mini-small/eval/original/aime24-mini/metrics.csv")
+    assert files[-1] == ("14B", "results/mini/eval/grpo-recipe/aime25-mini/metrics.csv")
+
+
+@pytest.mark.parametrize(
+    "sizes, message",
+    [
+        ([{"stands_for": "1.5B", "preset": "mini-small"}], "config key sizes: exactly one entry must be this run"),
+        ([{"stands_for": "a", "preset": "smoke"}, {"stands_for": "b", "preset": "smoke"}, {"stands_for": "c"}],
+         "config key sizes: each size's preset must be another run"),
+        ([{"stands_for": "a", "preset": "no-such"}, {"stands_for": "b"}],
+         "config key sizes[0].preset: no preset 'no-such' in"),
+        ([{"stands_for": "a", "preset": "released"}, {"stands_for": "b"}],
+         "config key sizes[0].preset: 'released': config key eval.benchmarks: 'aime24' is not in the benchmarks"),
+    ],
+)  # fmt: skip
+def test_a_bad_sizes_list_stops_with_one_line_naming_the_key(sizes, message):
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        plan(DEFAULT, {"sizes": sizes})

@@ -30,6 +30,8 @@ EXPECTED_RULES = {
     "released": {"download_model", "load_benchmark", "evaluate", "released_budget_sweep", "data_card"},
     "smoke": RECIPE_RULES - {"download_model", "load_benchmark"} | MINIATURE_RULES,
 }
+# The sizes of `snakemake sizes` plan what the preset they are a size of does.
+EXPECTED_RULES |= {size: EXPECTED_RULES["smoke"] for size in ("smoke-small", "mini-small", "mini-medium")}
 
 
 def test_every_preset_file_is_covered():

@@ -199,3 +199,29 @@ def test_seeds_runs_the_recipe_again_under_another_seed_and_pools_the_claims(smo
     assert ((table["reproduced_in"] + table["not_reproduced_in"] + table["inconclusive_in"]) == 2).all()
     assert "**Seed majority: " in (own / "seeds" / "report.md").read_text()
     print(f"seeds (one more smoke run and the report): {time.time() - start:.0f} s")
+
+
+@pytest.mark.slow
+def test_sizes_runs_the_recipe_at_the_other_size_and_tabulates_both(smoke_run):
+    """`snakemake sizes` beside a finished run: only the other size's stages run (its own preset, its own folder),
+    then paper T1 by size, its figure and the claims across sizes."""
+    workdir, _ = smoke_run
+    start = time.time()
+    result = snakemake(workdir, "--cores", "2", "sizes", "--configfile", str(SMOKE))
+    assert result.returncode == 0, result.stderr[-4000:]
+    log = result.stdout + result.stderr
+    assert "rule size_smoke_small_original:" in log and "rule original:" not in log, "this size is the finished run"
+    assert "rule size_smoke_small_grpo:" in log and "rule size_smoke_small_evaluate:" in log
+    other, own = workdir / "results" / "smoke-small", workdir / "results" / "smoke"
+    assert (other / "models" / "grpo-recipe").is_dir() and not (other / "models" / "grpo-cosine").exists()
+    table = pd.read_csv(own / "sizes" / "stages.csv")
+    assert table["size"].drop_duplicates().tolist() == ["smaller", "smoke"]
+    assert table["model"].drop_duplicates().tolist() == ["original", "sft-e2", "grpo-recipe"]
+    stages = pd.read_csv(own / "tables" / "stages.csv")
+    mine = table[table["size"] == "smoke"].drop(columns="size").reset_index(drop=True)
+    assert mine.equals(stages[stages["model"].isin(mine["model"])].reset_index(drop=True))
+    claims = pd.read_csv(own / "sizes" / "claims.csv")
+    assert claims["id"].tolist() == ["size-recipe-gain-grows", "size-sft-helps-smallest-least"] * 2  # 2 sizes, 2 sets
+    assert (own / "sizes" / "stages.png").stat().st_size > 10_000
+    assert "# Claims across model sizes, preset smoke" in (own / "sizes" / "report.md").read_text()
+    print(f"sizes (one smaller smoke run and the tables): {time.time() - start:.0f} s")

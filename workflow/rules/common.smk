@@ -1,4 +1,5 @@
 import json
+import shlex
 import sys
 
 from fastmath_r1.config import ConfigError, resolve

@@ -11,6 +11,8 @@ localrules:
     claims,
     released_budget_sweep,
     seed_claims,
+    size_table,
+    size_claims,
 
 
 rule sft_epochs:
@@ -327,4 +329,55 @@ rule seed_claims:
         preset=config["preset"],
     shell:
         "{params.cli} seed-claims --claims {params.claims} --budget {params.budget} --preset {params.preset} "
+        "--out-csv {output.csv} --out-md {output.md} > {log} 2>&1"
+
+
+rule size_table:
+    """Paper T1 at each model size of `snakemake sizes`: the recipe's stages, table and figure."""
+    input:
+        [path for _, path in PLAN.size_files("metrics.csv")],
+    output:
+        csv=f"{R}/sizes/stages.csv",
+        md=report(f"{R}/sizes/stages.md", caption="../report/sizes.rst", category="Model sizes"),
+        png=report(f"{R}/sizes/stages.png", caption="../report/sizes.rst", category="Model sizes"),
+    log:
+        f"{R}/logs/tables/size_table.log",
+    benchmark:
+        f"{R}/timings/tables/size_table.tsv"
+    conda:
+        "../../envs/report.yaml"
+    params:
+        cli=PLAN.cli("report"),
+        metrics=" ".join(shlex.quote(f"{size}={path}") for size, path in PLAN.size_files("metrics.csv")),
+        stages=as_json(list(PLAN.size_stages.items())),
+        budget=PLAN.report_budget,
+    shell:
+        "{params.cli} sizes --metrics {params.metrics} --stages {params.stages:q} --budget {params.budget} "
+        "--out-csv {output.csv} --out-md {output.md} --out-png {output.png} > {log} 2>&1"
+
+
+rule size_claims:
+    """The claims across the model sizes of `snakemake sizes`: the recipe's and SFT's gains grow with size."""
+    input:
+        [path for _, path in PLAN.size_files("grades.parquet")],
+    output:
+        csv=f"{R}/sizes/claims.csv",
+        md=report(f"{R}/sizes/report.md", caption="../report/size_claims.rst", category="Model sizes"),
+    log:
+        f"{R}/logs/tables/size_claims.log",
+    benchmark:
+        f"{R}/timings/tables/size_claims.tsv"
+    conda:
+        "../../envs/report.yaml"
+    params:
+        cli=PLAN.cli("report"),
+        grades=" ".join(shlex.quote(f"{size}={path}") for size, path in PLAN.size_files("grades.parquet")),
+        budget=PLAN.report_budget,
+        sft_model=PLAN.recipe_sft,
+        resamples=config["eval"]["bootstrap_resamples"],
+        seed=config["eval"]["seed"],
+        preset=config["preset"],
+    shell:
+        "{params.cli} size-claims --grades {params.grades} --budget {params.budget} --sft-model {params.sft_model} "
+        "--resamples {params.resamples} --seed {params.seed} --preset {params.preset} "
         "--out-csv {output.csv} --out-md {output.md} > {log} 2>&1"
