@@ -134,8 +134,8 @@ class Protocol:
 
 
 # The eval settings the engine is built from: protocols that share one engine must agree on them.
-ENGINE_KEYS = ("backend", "dtype", "batch_size", "max_model_len", "gpu_memory_utilization", "enforce_eager",
-               "tensor_parallel_size", "seed")  # fmt: skip
+ENGINE_KEYS = ("backend", "dtype", "batch_size", "max_model_len", "gpu_memory_utilization", "kv_cache_memory_bytes",
+               "enforce_eager", "tensor_parallel_size", "seed")  # fmt: skip
 
 
 @dataclass

@@ -197,6 +197,7 @@ class VLLMBackend:
             tensor_parallel_size=options["tensor_parallel_size"],
             max_model_len=options["max_model_len"],
             gpu_memory_utilization=options["gpu_memory_utilization"],
+            kv_cache_memory_bytes=options["kv_cache_memory_bytes"],
             dtype=options["dtype"],
             enforce_eager=options["enforce_eager"],
             seed=options["seed"],

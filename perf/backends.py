@@ -28,8 +28,9 @@ from fastmath_r1.metrics import bootstrap, mean
 
 PROMPTS = {"system": "Please reason step by step, and put your final answer within \\boxed{}.",
            "user": "Solve the problem, and put the answer in \\boxed{{}}. {problem}"}  # fmt: skip
-OPTIONS = {"tensor_parallel_size": 1, "gpu_memory_utilization": 0.1, "dtype": "float32", "enforce_eager": True,
-           "batch_size": 256}  # fmt: skip
+# 1 GiB of KV cache in bytes: a share of the NUMA node's memory depends on what the machine reports (paper-cpu.yaml).
+OPTIONS = {"tensor_parallel_size": 1, "gpu_memory_utilization": 0.9, "kv_cache_memory_bytes": 2**30, "dtype": "float32",
+           "enforce_eager": True, "batch_size": 256}  # fmt: skip
 
 
 def sample(

@@ -239,8 +239,8 @@ def test_vllm_sampling_params_carry_the_paper_settings():
 
 @pytest.mark.skipif(importlib.util.find_spec("vllm") is not None, reason="vLLM is installed here")
 def test_vllm_backend_needs_vllm(model_dir):
-    options = {"tensor_parallel_size": 1, "max_model_len": 256, "gpu_memory_utilization": 0.5, "dtype": "float32",
-               "enforce_eager": True, "seed": 0}  # fmt: skip
+    options = {"tensor_parallel_size": 1, "max_model_len": 256, "gpu_memory_utilization": 0.5,
+               "kv_cache_memory_bytes": None, "dtype": "float32", "enforce_eager": True, "seed": 0}  # fmt: skip
     with pytest.raises(ImportError):
         make_backend("vllm", model_dir, options)
 
@@ -294,8 +294,8 @@ def fake_vllm(monkeypatch, model_dir, request):
 
 
 def test_vllm_backend_engine_and_output_schema(fake_vllm, model_dir, backend, benchmark):
-    options = {"tensor_parallel_size": 4, "max_model_len": 33000, "gpu_memory_utilization": 0.9, "dtype": "bfloat16",
-               "enforce_eager": False, "seed": 3}  # fmt: skip
+    options = {"tensor_parallel_size": 4, "max_model_len": 33000, "gpu_memory_utilization": 0.9,
+               "kv_cache_memory_bytes": None, "dtype": "bfloat16", "enforce_eager": False, "seed": 3}  # fmt: skip
     vllm_backend = make_backend("vllm", model_dir, options)
     chunking = {"enable_chunked_prefill": False} if fake_vllm["cpu"] else {}
     # The run's seed seeds the engine too; weights are read as safetensors only.
