@@ -15,8 +15,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from fastmath_r1.data import read_table
 from fastmath_r1.errors import InputError
+from fastmath_r1.table_files import read_table
 
 log = logging.getLogger("fastmath_r1")
 

@@ -17,6 +17,7 @@ import pandas as pd
 
 from fastmath_r1.errors import InputError
 from fastmath_r1.metrics import bootstrap
+from fastmath_r1.table_files import read_table, require_columns
 from fastmath_r1.tables import per_problem
 
 REPRODUCED, NOT_REPRODUCED, INCONCLUSIVE = "reproduced", "not reproduced", "inconclusive"
@@ -557,14 +558,8 @@ CLAIMS_COLUMNS = ["id", "claim", "benchmark", "comparison", "paper", "value", "l
 def read_claims_table(path: Path) -> pd.DataFrame:
     """A claims table (claims.csv) as `claims_table` wrote it; a missing column or a value that is not a number
     is an InputError naming the file, the row and the column."""
-    try:
-        table = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except (OSError, ValueError, UnicodeError) as error:
-        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
-        raise InputError(f"cannot read {path}: {reason}") from error
-    missing = [c for c in CLAIMS_COLUMNS if c not in table.columns]
-    if missing:
-        raise InputError(f"{path}: missing column(s) {', '.join(missing)} of a claims table")
+    table = read_table(path)
+    require_columns(table, CLAIMS_COLUMNS, str(path), " of a claims table")
     for column in ("value", "lo", "hi"):
         numbers = pd.to_numeric(table[column], errors="coerce")
         bad = numbers.isna() & ~table[column].isin(["", "nan", "NaN"])

@@ -180,7 +180,8 @@ def cmd_benchmark(a):
     OUT,
 )
 def cmd_data_card(a):
-    from fastmath_r1.data import data_card, read_table
+    from fastmath_r1.data import data_card
+    from fastmath_r1.table_files import read_table
 
     a.out.write_text("# Data card\n\n" + data_card({name: read_table(path) for name, path in a.table}))
 
@@ -223,8 +224,8 @@ def cmd_import_model(a):
     required("--out", "the model directory"),
 )
 def cmd_init_model(a):
-    from fastmath_r1.data import read_table
     from fastmath_r1.model import init_from_corpus
+    from fastmath_r1.table_files import read_table
 
     n_params = init_from_corpus(read_table(a.corpus), a.prompts, a.vocab_size, a.architecture, a.seed, a.out)
     log.info("initialised a %d-parameter Qwen2 in %s", n_params, a.out)
@@ -244,8 +245,8 @@ def cmd_init_model(a):
     OUT_MD,
 )
 def cmd_packing(a):
-    from fastmath_r1.data import read_table
     from fastmath_r1.packing import packing_markdown, packing_report
+    from fastmath_r1.table_files import read_table
 
     table = packing_report(read_table(a.data), a.model, a.prompts, a.chat_template or None, a.max_length,
                            a.sequences_per_step)  # fmt: skip

@@ -18,11 +18,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from fastmath_r1.data import prompt_messages, read_table
+from fastmath_r1.data import prompt_messages
 from fastmath_r1.errors import InputError
 from fastmath_r1.generation import Backend, Completion, Draw, Sampling, make_backend, truncate
 from fastmath_r1.grading import answer_matches, normalize_answer, parse_answer
 from fastmath_r1.metrics import summarize
+from fastmath_r1.table_files import read_table
 
 log = logging.getLogger("fastmath_r1")
 

@@ -15,9 +15,10 @@ from datasets import Dataset, disable_progress_bars
 from transformers import AutoTokenizer
 from trl import GRPOConfig, GRPOTrainer
 
-from fastmath_r1.data import prompt_messages, read_table
+from fastmath_r1.data import prompt_messages
 from fastmath_r1.evaluate import prompt_token_ids
 from fastmath_r1.rewards import build_rewards, reject_unparsable_gold
+from fastmath_r1.table_files import read_table
 from fastmath_r1.training import StepCSVLogger, keep_matching_checkpoints, load_for_training, run_args, train_and_save
 
 log = logging.getLogger("fastmath_r1")

@@ -20,15 +20,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from fastmath_r1.data import (
-    grpo_prompts,
-    require_columns,
-    sample_rows,
-    select_hard,
-    to_openr1_shape,
-    trace_length,
-)
+from fastmath_r1.data import grpo_prompts, sample_rows, select_hard, to_openr1_shape, trace_length
 from fastmath_r1.errors import InputError
+from fastmath_r1.table_files import require_columns
 
 log = logging.getLogger("fastmath_r1")
 

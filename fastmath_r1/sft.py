@@ -14,7 +14,8 @@ from datasets import Dataset, disable_progress_bars
 from transformers import AutoTokenizer
 from trl import SFTConfig, SFTTrainer
 
-from fastmath_r1.data import read_table, to_prompt_completion
+from fastmath_r1.data import to_prompt_completion
+from fastmath_r1.table_files import read_table
 from fastmath_r1.training import StepCSVLogger, keep_matching_checkpoints, load_for_training, run_args, train_and_save
 
 log = logging.getLogger("fastmath_r1")

@@ -21,10 +21,10 @@ import numpy as np
 import pandas as pd
 
 from fastmath_r1.claims import difference, of_means
-from fastmath_r1.data import read_table
 from fastmath_r1.evaluate import completions_frame, graded_at_budget, prompt_token_ids
 from fastmath_r1.generation import Draw, Sampling, make_backend
 from fastmath_r1.metrics import bootstrap, mean
+from fastmath_r1.table_files import read_table
 
 PROMPTS = {"system": "Please reason step by step, and put your final answer within \\boxed{}.",
            "user": "Solve the problem, and put the answer in \\boxed{{}}. {problem}"}  # fmt: skip

@@ -12,7 +12,7 @@ import pytest
 from conftest import shared_path
 
 from fastmath_r1.benchmarks import BenchmarkError, load_benchmark, repair_broken_escapes
-from fastmath_r1.data import read_table
+from fastmath_r1.table_files import read_table
 
 FIELDS = {"id": "uid", "problem": "question", "answer": "final_answer"}
 
