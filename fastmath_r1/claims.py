@@ -289,6 +289,13 @@ def computable(
     return kept, dropped
 
 
+def _per_problem_by_model(grades: pd.DataFrame, budget: int) -> pd.DataFrame:
+    """Each model's per-problem Pass@1 and mean tokens at `budget` (tables.per_problem), labelled with the model."""
+    return pd.concat(
+        [per_problem(g, budget).assign(model=model) for model, g in grades.groupby("model")], ignore_index=True
+    )
+
+
 def _values(problems: pd.DataFrame, model: str, benchmark: str, metric: str) -> pd.Series:
     rows = problems[(problems["model"] == model) & (problems["benchmark"] == benchmark)]
     if rows.empty:
@@ -350,9 +357,7 @@ def claims_table(
     claims = CLAIMS if claim_ids is None else [BY_ID[i] for i in claim_ids]
     at = {"report": budget, "tight": int(grades["budget"].min()), "loose": int(grades["budget"].max())}
     problems = {
-        name: pd.concat(
-            [per_problem(g, value).assign(model=model) for model, g in grades.groupby("model")], ignore_index=True
-        )
+        name: _per_problem_by_model(grades, value)
         for name, value in at.items()
         if any(name in c.budgets for c in claims)
     }
@@ -428,10 +433,7 @@ def size_claims_table(
     pair, paired by problem (every size is graded on the same held-out problems); with one size there is nothing to
     compare (no rows)."""
     labels = list(grades)
-    problems = {
-        label: pd.concat([per_problem(g, budget).assign(model=m) for m, g in frame.groupby("model")])
-        for label, frame in grades.items()
-    }
+    problems = {label: _per_problem_by_model(frame, budget) for label, frame in grades.items()}
     pairs = {
         "size-steps": list(zip(labels, labels[1:])),
         "size-smallest": [(labels[0], label) for label in labels[1:]],

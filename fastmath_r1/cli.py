@@ -457,13 +457,6 @@ def cmd_stages(a):
     write_table(table, a.out_csv, a.out_md, "Recipe stages (paper T1)", note, ["model", "stage"])
 
 
-def _size_path(item: str) -> tuple[str, Path]:
-    size, sep, path = item.partition("=")
-    if not sep or not size or not path:
-        raise argparse.ArgumentTypeError(f"expected SIZE=PATH, e.g. 1.5B=results/mini-small/eval/..., got {item!r}")
-    return size, Path(path)
-
-
 def _by_size(items: list[tuple[str, Path]]) -> dict[str, list[Path]]:
     """SIZE=PATH arguments grouped by size, in the order the sizes first appear."""
     files: dict[str, list[Path]] = {}
@@ -476,7 +469,11 @@ def _by_size(items: list[tuple[str, Path]]) -> dict[str, list[Path]]:
     "sizes",
     "paper T1 at each model size: the recipe's stages, table and figure",
     required(
-        "--metrics", "each size's metrics files, as SIZE=PATH, the smallest size first", type=_size_path, nargs="+"
+        "--metrics",
+        "each size's metrics files, as SIZE=PATH, the smallest size first",
+        type=_name_path,
+        nargs="+",
+        metavar="SIZE=PATH",
     ),
     config_json("--stages", "list of [model name, stage label] pairs, in table order"),
     BUDGET,
@@ -499,7 +496,13 @@ def cmd_sizes(a):
 @command(
     "size-claims",
     "the claims across model sizes: the recipe's and SFT's gains grow with size",
-    required("--grades", "each size's grades files, as SIZE=PATH, the smallest size first", type=_size_path, nargs="+"),
+    required(
+        "--grades",
+        "each size's grades files, as SIZE=PATH, the smallest size first",
+        type=_name_path,
+        nargs="+",
+        metavar="SIZE=PATH",
+    ),
     BUDGET,
     required("--sft-model", "the SFT model the recipe continues from", type=str),
     required("--resamples", "bootstrap resamples", type=int),
