@@ -140,6 +140,13 @@ def test_levels_are_spread_evenly_and_level_is_number_of_steps():
             assert sum(bool(STEP_LINE.match(line)) for line in trace.split("\n")) == row["level"]
 
 
+def test_a_repeated_level_takes_a_proportionally_larger_share():
+    # The default corpus weights its levels this way (config world.levels: level 4 one entry in seven).
+    out = rows(n=70, levels=[2, 3, 2, 3, 2, 3, 4])
+    counts = {level: sum(r["level"] == level for r in out) for level in (2, 3, 4)}
+    assert counts == {2: 30, 3: 30, 4: 10}
+
+
 def test_problems_within_a_call_are_distinct_and_ids_are_sequential():
     out = rows(n=300, levels=[1, 2])  # small levels: the generator must skip repeats
     assert len({r["problem"] for r in out}) == 300
